@@ -1,0 +1,61 @@
+"""LGO Assess: the application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from lgo_assess.config import Config
+
+BLUEPRINTS = (
+    "lgo_assess.core.views",
+    "lgo_assess.accounts.views",
+    "lgo_assess.registry.views",
+)
+
+CLI_GROUPS = (
+    "lgo_assess.registry.cli",
+    "lgo_assess.accounts.cli",
+    "lgo_assess.core.cli",
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, overlaid with ``config``. No side effects: it
+    migrates, seeds, writes and fetches nothing."""
+    from importlib import import_module
+
+    settings = Config.from_env()
+    settings.update(config or {})
+    app = Flask(__name__, static_folder=str(settings["STATIC_DIR"]), static_url_path="/static",
+                instance_path=str(settings["INSTANCE_DIR"]))
+    app.config.update(settings)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.config["TRANSLATIONS_DIR"])
+
+    from lgo_assess import extensions
+    from lgo_assess.accounts.services import load_user_by_session_token
+    from lgo_assess.core.errors import register_error_handlers
+    from lgo_assess.core.headers import install_security_headers
+    from lgo_assess.core.i18n import register_template_helpers, select_locale
+    from lgo_assess.core.navigation import register_navigation
+    from lgo_assess.core.security import install_login_gate
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(settings["MIGRATIONS_DIR"]),
+                                render_as_batch=True, compare_type=True)
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=select_locale)
+    extensions.login_manager.init_app(app)
+    extensions.login_manager.login_view = "accounts.login"
+    extensions.login_manager.user_loader(load_user_by_session_token)
+
+    import_module("lgo_assess.models")  # every model registered before migrations look
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+    for name in CLI_GROUPS:
+        app.cli.add_command(import_module(name).cli)
+
+    install_login_gate(app)
+    install_security_headers(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_navigation(app)
+    return app

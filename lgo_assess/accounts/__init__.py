@@ -1,0 +1,1 @@
+"""Users, their role grants with scopes, and login sessions."""

@@ -1,0 +1,118 @@
+"""Users, role grants (each bound to an LGO, a province or the nation) and login sessions."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lgo_assess.core.db import UTCDateTime, db, utcnow
+from lgo_assess.core.security import ROLE_PERMISSIONS, Permission, Role
+from lgo_assess.registry.models import Lgo, Province
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    locale: Mapped[str] = mapped_column(String(5), default="th")
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the user works; used by conflict-of-interest rules for assessors.
+    home_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        order_by="RoleGrant.id")
+
+    # Flask-Login protocol. ``get_id`` returns the current login session's token, set by the
+    # user loader, so that ending one session (logout) never leaves its cookie usable.
+    login_session_token = None  # not a column
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.login_session_token
+
+    # Roles and scope -------------------------------------------------------------------------
+    def has_role(self, role: Role) -> bool:
+        return any(grant.role == role for grant in self.grants)
+
+    def has_permission(self, permission: Permission) -> bool:
+        return any(permission in ROLE_PERMISSIONS[grant.role] for grant in self.grants)
+
+    def lgo_ids_with(self, *roles: Role) -> set[int]:
+        return {g.lgo_id for g in self.grants if g.role in roles and g.lgo_id is not None}
+
+    def province_ids_with(self, *roles: Role) -> set[int]:
+        return {g.province_id for g in self.grants if g.role in roles and g.province_id is not None}
+
+    @property
+    def roles(self) -> set[Role]:
+        return {grant.role for grant in self.grants}
+
+
+class RoleGrant(db.Model):
+    """One role for one user, bound to the scope the role needs."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]))
+    lgo_id: Mapped[int | None] = mapped_column(ForeignKey("lgos.id"), index=True)
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"), index=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    lgo: Mapped[Lgo | None] = relationship()
+    province: Mapped[Province | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "lgo_id", "province_id"),
+        CheckConstraint(
+            "(role IN ('lgo_editor', 'lgo_executive') AND lgo_id IS NOT NULL "
+            "AND province_id IS NULL) "
+            "OR (role = 'provincial_officer' AND province_id IS NOT NULL AND lgo_id IS NULL) "
+            "OR (role IN ('assessor', 'dla_approver', 'dla_admin') AND lgo_id IS NULL "
+            "AND province_id IS NULL)",
+            name="scope_matches_role"),
+    )
+
+
+class LoginSession(db.Model):
+    """A server-side record of one login. The browser's cookie holds only its token; logout,
+    a password change or disabling the account revokes it, and the cookie stops working."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,80 @@
+"""Configuration read from the environment, with safe defaults for a developer's laptop."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url(raw: str | None, instance_dir: Path) -> str:
+    """SQLite in ``instance/`` unless ``DATABASE_URL`` names another database.
+
+    ``postgres://`` and ``postgresql://`` URLs are given the psycopg 3 driver, so operators can
+    paste the URL their platform hands them.
+    """
+    if not raw:
+        return f"sqlite:///{instance_dir / 'lgo_assess.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+class Config:
+    """Defaults; ``from_env`` overlays the environment."""
+
+    SECRET_KEY = "dev-only-not-secret"
+    INSTANCE_DIR = PROJECT_ROOT / "instance"
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    CRITERIA_DIR = PROJECT_ROOT / "criteria"
+    MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+    TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+    STATIC_DIR = PROJECT_ROOT / "static"
+    EVIDENCE_DIR = INSTANCE_DIR / "evidence"
+    KEYS_DIR = INSTANCE_DIR / "keys"
+    GEOGRAPHY_DIR = PROJECT_ROOT.parent / "shared" / "data" / "thailand-geography"
+
+    BABEL_DEFAULT_LOCALE = "th"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
+    LANGUAGES = ("th", "en")
+
+    # Password hashing: werkzeug's scrypt by default (memory-hard, OWASP-approved).
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 12
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = None
+
+    MAX_CONTENT_LENGTH = 220 * 1024 * 1024
+    EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    TESTING = False
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None) -> dict:
+        env = os.environ if environ is None else environ
+        instance_dir = Path(env.get("INSTANCE_DIR", cls.INSTANCE_DIR))
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        values["INSTANCE_DIR"] = instance_dir
+        values["SQLALCHEMY_DATABASE_URI"] = _database_url(env.get("DATABASE_URL"), instance_dir)
+        values["EVIDENCE_DIR"] = Path(env.get("EVIDENCE_DIR", instance_dir / "evidence"))
+        values["KEYS_DIR"] = Path(env.get("KEYS_DIR", instance_dir / "keys"))
+        if "GEOGRAPHY_DIR" in env:
+            values["GEOGRAPHY_DIR"] = Path(env["GEOGRAPHY_DIR"])
+        if "SECRET_KEY" in env:
+            values["SECRET_KEY"] = env["SECRET_KEY"]
+        if "PUBLIC_BASE_URL" in env:
+            values["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"].rstrip("/")
+        if env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
+            values["SESSION_COOKIE_SECURE"] = True
+        if "EVIDENCE_MAX_BYTES" in env:
+            values["EVIDENCE_MAX_BYTES"] = int(env["EVIDENCE_MAX_BYTES"])
+        return values

@@ -1,0 +1,1 @@
+"""Plumbing shared by every domain package: database base, errors, i18n, security, audit log."""

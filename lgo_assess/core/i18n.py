@@ -1,0 +1,50 @@
+"""Locale selection and the template helpers that show dates the Thai way."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from lgo_assess.core import thaidate
+
+
+def select_locale() -> str:
+    """The user's saved language, then the session's choice, then Thai."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "th"
+
+
+def localized(obj, field: str = "name") -> str:
+    """``obj.name_th`` or ``obj.name_en`` by the current language, falling back to Thai."""
+    lang = current_language()
+    value = getattr(obj, f"{field}_{lang}", None)
+    return value or getattr(obj, f"{field}_th", "") or ""
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["be_date"] = lambda d, short=False: thaidate.format_date(
+        d, current_language(), short=short)
+    app.jinja_env.filters["be_datetime"] = lambda d: thaidate.format_datetime(
+        d, current_language())
+    app.jinja_env.filters["fiscal_year"] = lambda fy: thaidate.format_fiscal_year(
+        fy, current_language())
+    app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}" if n is not None else ""
+
+    @app.context_processor
+    def inject_language():
+        return {"current_language": current_language(),
+                "languages": app.config["LANGUAGES"]}

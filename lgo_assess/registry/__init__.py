@@ -1,0 +1,1 @@
+"""The LGO registry: regions, provinces, districts, subdistricts and the LGOs themselves."""

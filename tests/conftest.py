@@ -1,0 +1,119 @@
+"""Test set-up: one database built from the migrations per run; each test in a transaction that
+is rolled back, so tests never see each other's rows.
+
+``DATABASE_URL`` picks the database (PostgreSQL in CI); without it a temporary SQLite file is used.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from lgo_assess import create_app
+from lgo_assess.config import _database_url
+from lgo_assess.core.db import db
+
+ROOT = Path(__file__).resolve().parent.parent
+GEOGRAPHY_DIR = Path(os.environ.get("GEOGRAPHY_DIR", ROOT.parent / "shared" / "data" /
+                                    "thailand-geography"))
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def make_test_config(instance: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_DIR": instance,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "EVIDENCE_DIR": instance / "evidence",
+        "KEYS_DIR": instance / "keys",
+        "GEOGRAPHY_DIR": GEOGRAPHY_DIR,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
+        "SERVER_NAME": None,
+    }
+
+
+def _reset_postgres(engine) -> None:
+    """Start from an empty schema, but only in a database whose name says it is for tests."""
+    name = engine.url.database or ""
+    if "test" not in name:
+        raise RuntimeError(f"refusing to wipe database {name!r}: its name must contain 'test'")
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    raw = os.environ.get("DATABASE_URL")
+    if raw:
+        return _database_url(raw, Path("."))
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, database_url):
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(make_test_config(instance, database_url))
+    with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            _reset_postgres(db.engine)
+        flask_migrate.upgrade()
+        db.session.remove()
+    return application
+
+
+class _TestScopedSession(scoped_session):
+    """One session for the whole test. At the end of a request Flask-SQLAlchemy calls
+    ``remove``; here that rolls back what the request left uncommitted (as a new request would
+    see it) and expires everything, but keeps the test's objects usable."""
+
+    def remove(self):
+        if self.registry.has():
+            self.registry().rollback()
+
+
+@pytest.fixture(autouse=True)
+def db_session(app):
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                           expire_on_commit=False)
+    session = _TestScopedSession(factory, scopefunc=lambda: 0)
+    original = db.session
+    db.session = session
+    try:
+        yield session
+    finally:
+        session.registry().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` logs the test client in through the real login form."""
+    def do_login(user, password: str = TEST_PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, f"login of {user.email} failed: {response.status_code}"
+        return user
+    return do_login

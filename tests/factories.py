@@ -1,0 +1,75 @@
+"""Factories that build the registry and users for tests (instead of fixtures copied around)."""
+from __future__ import annotations
+
+import itertools
+
+from lgo_assess.accounts import services as accounts
+from lgo_assess.core.db import db
+from lgo_assess.core.security import Role
+from lgo_assess.registry.models import District, Lgo, LgoType, LgoTypePeriod, Province, Region
+
+_seq = itertools.count(1)
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def make_province(code: str | None = None, name_th: str = "จังหวัดทดสอบ", name_en: str = "Test") -> Province:
+    n = next(_seq)
+    province = Province(code=code or _free_province_code(),
+                        name_th=name_th, name_en=f"{name_en} {n}")
+    db.session.add(province)
+    db.session.flush()
+    return province
+
+
+def _free_province_code() -> str:
+    used = {code for (code,) in db.session.query(Province.code)}
+    for i in range(10, 100):
+        if str(i) not in used:
+            return str(i)
+    raise RuntimeError("no free province code")
+
+
+def make_district(province: Province | None = None, code: str | None = None) -> District:
+    province = province or make_province()
+    n = next(_seq)
+    district = District(code=code or f"{province.code}{n % 100:02d}", province=province,
+                        name_th=f"อำเภอทดสอบ {n}", name_en=f"Test district {n}")
+    db.session.add(district)
+    db.session.flush()
+    return district
+
+
+def make_lgo(lgo_type: LgoType = LgoType.SAO, *, province: Province | None = None,
+             district: District | None = None, name_th: str | None = None,
+             from_fy: int = 2561, dla_code: str | None = None) -> Lgo:
+    n = next(_seq)
+    province = province or (district.province if district else make_province())
+    lgo = Lgo(dla_code=dla_code or f"9{n:06d}", name_th=name_th or f"อบต.ทดสอบ{n}",
+              name_en=f"Test LGO {n}", province=province, district=district)
+    lgo.type_periods.append(LgoTypePeriod(lgo_type=lgo_type, from_fy=from_fy))
+    db.session.add(lgo)
+    db.session.flush()
+    return lgo
+
+
+def make_user(role: Role | None = None, *, lgo: Lgo | None = None,
+              province: Province | None = None, email: str | None = None,
+              locale: str = "th") -> object:
+    n = next(_seq)
+    user = accounts.create_user(email or f"user{n}@example.go.th", f"ผู้ใช้ทดสอบ {n}",
+                                TEST_PASSWORD, hash_method="pbkdf2:sha256:1000", locale=locale)
+    if role is not None:
+        if role.scope == "lgo":
+            lgo = lgo or make_lgo()
+        if role.scope == "province":
+            province = province or make_province()
+        accounts.grant_role(user, role, lgo=lgo if role.scope == "lgo" else None,
+                            province=province if role.scope == "province" else None)
+    return user
+
+
+def make_region(code: str = "central", scheme: str = "admin4") -> Region:
+    region = Region(scheme=scheme, code=code, name_th="ภาคกลาง", name_en="Central")
+    db.session.add(region)
+    db.session.flush()
+    return region

@@ -1,0 +1,3 @@
+from lgo_assess import create_app
+
+app = create_app()
