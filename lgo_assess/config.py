@@ -45,6 +45,10 @@ class Config:
     # Password hashing: werkzeug's scrypt by default (memory-hard, OWASP-approved).
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_MIN_LENGTH = 12
+    # Failed logins allowed per e-mail address and per IP address within the window (seconds).
+    LOGIN_THROTTLE_WINDOW = 15 * 60
+    LOGIN_THROTTLE_PER_ACCOUNT = 5
+    LOGIN_THROTTLE_PER_ADDRESS = 20
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

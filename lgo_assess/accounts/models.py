@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (Boolean, CheckConstraint, Enum, ForeignKey, Index, String,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lgo_assess.core.db import UTCDateTime, db, utcnow
 from lgo_assess.core.security import ROLE_PERMISSIONS, Permission, Role
-from lgo_assess.registry.models import Lgo, Province
+from lgo_assess.registry.models import District, Lgo, Province
 
 
 class User(db.Model):
@@ -26,9 +27,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    home_district: Mapped[District | None] = relationship()
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
-        order_by="RoleGrant.id")
+        order_by="RoleGrant.id", foreign_keys="RoleGrant.user_id")
 
     # Flask-Login protocol. ``get_id`` returns the current login session's token, set by the
     # user loader, so that ending one session (logout) never leaves its cookie usable.
@@ -116,3 +118,22 @@ class LoginSession(db.Model):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginAttempt(db.Model):
+    """One try at logging in. Failures are counted per e-mail address and per IP address over
+    a sliding window to throttle password guessing; kept in the database so that every gunicorn
+    worker (and every host) sees the same counts. Rows older than a day are pruned."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(200))  # as typed, lower-cased; may be unknown
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_login_attempts_email_attempted_at", "email", "attempted_at"),
+        Index("ix_login_attempts_ip_address_attempted_at", "ip_address", "attempted_at"),
+    )
