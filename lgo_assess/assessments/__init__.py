@@ -1,0 +1,1 @@
+"""Cycles, assessments, responses, the workflow states and the scoring rules."""
