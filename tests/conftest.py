@@ -117,3 +117,14 @@ def login(client):
         assert response.status_code == 302, f"login of {user.email} failed: {response.status_code}"
         return user
     return do_login
+
+
+@pytest.fixture
+def login_as(login):
+    """``login_as(Role.X, lgo=…, province=…, locale=…)``: a new user holding that role (or no
+    role), logged in on ``client`` through the real login form; returns the user."""
+    from tests.factories import make_user
+
+    def do_login_as(role=None, **kwargs):
+        return login(make_user(role, **kwargs))
+    return do_login_as

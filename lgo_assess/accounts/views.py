@@ -224,12 +224,11 @@ def grant_role(user_id: int):
     return redirect(url_for("accounts.show_user", user_id=user.id))
 
 
-def _button_action(user_id: int, action, done_message: str):
+def _button_action(user, action, done_message: str):
     """A POST from a button on the user page: one service call, then back to the page."""
-    user = services.get_user(user_id)
     if ConfirmForm().validate_on_submit():
         try:
-            action(user)
+            action()
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -242,21 +241,23 @@ def _button_action(user_id: int, action, done_message: str):
 @bp.post("/admin/users/<int:user_id>/grants/<int:grant_id>/remove")
 @require(Permission.MANAGE_USERS)
 def remove_grant(user_id: int, grant_id: int):
-    return _button_action(
-        user_id, lambda user: services.revoke_role(services.get_grant(user, grant_id),
-                                                   actor=_me()),
-        _("The role was removed."))
+    user = services.get_user(user_id)
+    grant = services.get_grant(user, grant_id)
+    return _button_action(user, lambda: services.revoke_role(grant, actor=_me()),
+                          _("The role was removed."))
 
 
 @bp.post("/admin/users/<int:user_id>/disable")
 @require(Permission.MANAGE_USERS)
 def disable_user(user_id: int):
-    return _button_action(user_id, lambda user: services.set_enabled(user, False, actor=_me()),
+    user = services.get_user(user_id)
+    return _button_action(user, lambda: services.set_enabled(user, False, actor=_me()),
                           _("The account was disabled and all its sessions logged out."))
 
 
 @bp.post("/admin/users/<int:user_id>/enable")
 @require(Permission.MANAGE_USERS)
 def enable_user(user_id: int):
-    return _button_action(user_id, lambda user: services.set_enabled(user, True, actor=_me()),
+    user = services.get_user(user_id)
+    return _button_action(user, lambda: services.set_enabled(user, True, actor=_me()),
                           _("The account was enabled."))
