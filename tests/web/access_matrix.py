@@ -1,0 +1,145 @@
+"""Who may open which endpoint: the route × role matrix, as data.
+
+Every endpoint in ``app.url_map`` must have a row in ``ACCESS``; every URL argument must have a
+value in ``URL_ARGS`` (by name) or ``URL_ARGS_FOR`` (by endpoint and name). When you add an
+endpoint, add its row here; ``tests/web/test_access_matrix.py`` fails, naming it, until you do.
+
+Rows:
+- ``PUBLIC``: anyone, logged in or not;
+- ``LOGGED_IN``: any logged-in user (the view itself scopes what it shows);
+- ``roles(Role.X, …)``: only users holding one of these roles; everyone else gets 403 and
+  anonymous visitors go to the login page. The roles must be exactly those whose permissions
+  (``ROLE_PERMISSIONS``) meet the view's ``@require(...)``: the matrix states the intent, the code
+  states the mechanism, and the test checks that they agree.
+- ``scope="lgo"`` / ``scope="province"`` on a row says the page is about one LGO or province
+  (taken from its URL arguments): a user whose grant is for another LGO or province gets 403.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from lgo_assess.core.security import Role
+
+ANONYMOUS = "anonymous"
+PRINCIPALS = (ANONYMOUS, *(role.value for role in Role))
+
+
+@dataclass(frozen=True)
+class Access:
+    kind: str                                # "public" | "authenticated" | "roles"
+    roles: frozenset[Role] = frozenset()
+    scope: str | None = None                 # "lgo" | "province": the page is about one of them
+    allowed_statuses: frozenset[int] = field(default_factory=frozenset)  # beyond the usual
+
+    def allows(self, principal: str) -> bool:
+        if self.kind == "public":
+            return True
+        if principal == ANONYMOUS:
+            return False
+        return self.kind == "authenticated" or Role(principal) in self.roles
+
+
+PUBLIC = Access("public")
+LOGGED_IN = Access("authenticated")
+
+
+def roles(*granted: Role, scope: str | None = None) -> Access:
+    return Access("roles", frozenset(granted), scope)
+
+
+ADMIN = roles(Role.DLA_ADMIN)
+
+ACCESS: dict[str, Access] = {
+    "static": PUBLIC,
+    # core
+    "core.home": PUBLIC,
+    "core.set_language": PUBLIC,
+    "core.font": PUBLIC,
+    "core.health": PUBLIC,
+    # accounts
+    "accounts.login": PUBLIC,
+    "accounts.logout": LOGGED_IN,
+    "accounts.profile": LOGGED_IN,
+    "accounts.save_language": LOGGED_IN,
+    "accounts.end_other_sessions": LOGGED_IN,
+    "accounts.list_users": ADMIN,
+    "accounts.create_user": ADMIN,
+    "accounts.show_user": ADMIN,
+    "accounts.grant_role": ADMIN,
+    "accounts.remove_grant": ADMIN,
+    "accounts.disable_user": ADMIN,
+    "accounts.enable_user": ADMIN,
+    # registry
+    "registry.directory": PUBLIC,
+}
+
+
+# URL arguments -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Place:
+    """One LGO with the province, district and subdistrict it sits in (plain values, so they
+    survive the rollback after each request)."""
+
+    lgo_id: int
+    lgo_code: str
+    province_id: int
+    province_code: str
+    district_id: int
+    district_code: str
+    subdistrict_id: int
+    subdistrict_code: str
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The objects the matrix requests are about. ``own`` is where the scoped principals hold
+    their grants; ``other`` is a second LGO in another province."""
+
+    own: Place
+    other: Place
+    user_id: int          # an account to look at (not one of the principals)
+    grant_id: int         # one of that account's grants
+    area_tag_id: int
+    area_tag_code: str
+    region_code: str
+    principals: dict[str, str | None]   # principal → e-mail (None for anonymous)
+
+
+ArgValue = Callable[[Scene, Place], object]
+
+# Values for URL arguments by name: a function of the scene and the place the request is about.
+URL_ARGS: dict[str, ArgValue] = {
+    "filename": lambda s, p: "css/app.css",
+    "name": lambda s, p: "Sarabun-Regular.ttf",
+    "user_id": lambda s, p: s.user_id,
+    "grant_id": lambda s, p: s.grant_id,
+    "lgo_id": lambda s, p: p.lgo_id,
+    "dla_code": lambda s, p: p.lgo_code,
+    "lgo_code": lambda s, p: p.lgo_code,
+    "province_id": lambda s, p: p.province_id,
+    "province_code": lambda s, p: p.province_code,
+    "district_id": lambda s, p: p.district_id,
+    "district_code": lambda s, p: p.district_code,
+    "subdistrict_id": lambda s, p: p.subdistrict_id,
+    "subdistrict_code": lambda s, p: p.subdistrict_code,
+    "area_tag_id": lambda s, p: s.area_tag_id,
+    "tag_code": lambda s, p: s.area_tag_code,
+    "region_code": lambda s, p: s.region_code,
+}
+
+# Where one argument name means different things on different endpoints (e.g. ``code``).
+URL_ARGS_FOR: dict[str, dict[str, ArgValue]] = {
+}
+
+
+def url_values(endpoint: str, arguments, scene: Scene, place: Place) -> tuple[dict, list[str]]:
+    """The values for an endpoint's URL arguments, and the names that have none."""
+    values, missing = {}, []
+    for name in sorted(arguments):
+        source = URL_ARGS_FOR.get(endpoint, {}).get(name) or URL_ARGS.get(name)
+        if source is None:
+            missing.append(name)
+        else:
+            values[name] = source(scene, place)
+    return values, missing
