@@ -245,7 +245,7 @@ class _EditionChecks:
 
     def __init__(self, doc: dict, ctx: Context, area_tags: frozenset[str]):
         self.doc, self.ctx, self.area_tags = doc, ctx, area_tags
-        self.scales = {code: [lv["value"] for lv in scale.get("levels", []) if lv]
+        self.scales = {code: [lv["value"] for lv in scale.get("levels", []) if lv and "value" in lv]
                        for code, scale in doc.get("scales", {}).items()}
         self.scales_ok = not ctx.has_problem_under(("scales",))
 
