@@ -15,6 +15,7 @@ CLI_GROUPS = (
     "lgo_assess.registry.cli",
     "lgo_assess.accounts.cli",
     "lgo_assess.core.cli",
+    "lgo_assess.demo",
 )
 
 

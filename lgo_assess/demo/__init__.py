@@ -1,0 +1,91 @@
+"""Demo data: ``flask demo load`` fills a database with a small hand-written registry and one
+account for every role; ``flask demo logins`` prints how to log in as each.
+
+Loading is idempotent: each step looks its rows up by their natural keys (codes, e-mail
+addresses) and adds only what is missing, so a second run changes nothing.
+
+Each capability adds its own step: a module with ``load(ctx: DemoContext) -> int`` that returns
+how many rows it created, listed in ``STEPS`` in the order the steps must run (criteria before
+cycles, cycles before assessments, …). A step reads what earlier steps made through the
+database, never through the context.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Callable
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from lgo_assess.core.db import db
+
+STEPS = (
+    "lgo_assess.demo.registry",
+    "lgo_assess.demo.accounts",
+)
+
+DEMO_EMAIL_DOMAIN = "demo.example"   # a reserved domain (RFC 2606): mail to it goes nowhere
+DEMO_PASSWORD = "demo-lgo-assess-2569"
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    password: str
+    hash_method: str
+    min_length: int
+    echo: Callable[[str], None]
+
+
+def load_demo(ctx: DemoContext) -> dict[str, int]:
+    """Run every step in order; returns rows created per step. Flushes; the caller commits."""
+    created = {}
+    for name in STEPS:
+        created[name.rsplit(".", 1)[-1]] = import_module(name).load(ctx)
+    return created
+
+
+def foreign_users() -> list[str]:
+    """E-mail addresses of accounts that are not demo accounts: a sign of a real database."""
+    from lgo_assess.accounts.models import User
+    return list(db.session.execute(
+        select(User.email).where(~User.email.like(f"%@{DEMO_EMAIL_DOMAIN}"))
+        .order_by(User.email).limit(5)).scalars())
+
+
+cli = AppGroup("demo", help="Demo data for trying the application out.")
+
+
+@cli.command("load")
+@click.option("--force", is_flag=True,
+              help="Load even though the database holds accounts that are not demo accounts.")
+def load(force: bool):
+    """Add the demo registry and one account per role (all with one known password)."""
+    others = foreign_users()
+    if others and not force:
+        raise click.ClickException(
+            "this database holds real accounts (" + ", ".join(others) + "); demo accounts "
+            "share a published password, so they are not added. Use --force to add them anyway.")
+    ctx = DemoContext(password=DEMO_PASSWORD,
+                      hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                      min_length=current_app.config["PASSWORD_MIN_LENGTH"], echo=click.echo)
+    created = load_demo(ctx)
+    db.session.commit()
+    for step, count in created.items():
+        click.echo(f"demo {step}: {count} new rows" if count else f"demo {step}: already loaded")
+
+
+@cli.command("logins")
+def logins():
+    """Print the demo accounts: role, e-mail, password and scope."""
+    from lgo_assess.demo.accounts import login_rows
+    rows = login_rows()
+    if not rows:
+        raise click.ClickException("no demo accounts yet: run `flask demo load`")
+    header = ("role", "e-mail", "password", "scope")
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(3)]
+    for row in (header, tuple("-" * w for w in widths) + ("-----",), *rows):
+        # the scope (with Thai names) comes last, so Thai marks cannot spoil the alignment
+        click.echo("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]))
