@@ -20,6 +20,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -d translations >/dev/null
 
 db: install
+	@mkdir -p "$${INSTANCE_DIR:-instance}"  # SQLite creates the file, not its folder
 	$(BIN)/flask db upgrade
 
 demo: db
