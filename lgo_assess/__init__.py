@@ -30,6 +30,12 @@ def create_app(config: dict | None = None) -> Flask:
                 instance_path=str(settings["INSTANCE_DIR"]))
     app.config.update(settings)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.config["TRANSLATIONS_DIR"])
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy the client's address is in X-Forwarded-For; the login
+        # throttle counts failures per address, so it must see the real one.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from lgo_assess import extensions
     from lgo_assess.accounts.services import load_user_by_session_token

@@ -61,6 +61,8 @@ class Config:
 
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     TESTING = False
+    # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
+    TRUSTED_PROXIES = 0
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> dict:
@@ -79,6 +81,8 @@ class Config:
             values["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"].rstrip("/")
         if env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
             values["SESSION_COOKIE_SECURE"] = True
+        if "TRUSTED_PROXIES" in env:
+            values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         if "EVIDENCE_MAX_BYTES" in env:
             values["EVIDENCE_MAX_BYTES"] = int(env["EVIDENCE_MAX_BYTES"])
         return values

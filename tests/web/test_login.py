@@ -3,12 +3,14 @@ logout, a password change or disabling, one message for every failure, and throt
 import re
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from lgo_assess import create_app
 from lgo_assess.accounts import services
-from lgo_assess.accounts.models import LoginSession
+from lgo_assess.accounts.models import LoginAttempt, LoginSession
 from lgo_assess.core.db import db, utcnow
 from lgo_assess.core.security import Role
+from tests.conftest import make_test_config
 from tests.factories import TEST_PASSWORD, make_user
 
 
@@ -161,3 +163,22 @@ def test_after_login_the_users_language_is_used(client):
     user = make_user(locale="en")
     client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
     assert '<html lang="en">' in client.get("/profile").get_data(as_text=True)
+
+
+def _attempt_addresses():
+    return list(db.session.execute(select(LoginAttempt.ip_address)).scalars())
+
+
+def test_behind_a_trusted_proxy_the_throttle_sees_the_forwarded_client_address(database_url,
+                                                                               tmp_path):
+    proxied = create_app({**make_test_config(tmp_path, database_url), "TRUSTED_PROXIES": 1})
+    proxied.test_client().post("/login", data={"email": "a@example.go.th",
+                                               "password": "wrong password!"},
+                               headers={"X-Forwarded-For": "203.0.113.50"})
+    assert _attempt_addresses() == ["203.0.113.50"]
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_ignored(client):
+    client.post("/login", data={"email": "a@example.go.th", "password": "wrong password!"},
+                headers={"X-Forwarded-For": "203.0.113.50"})
+    assert _attempt_addresses() == ["127.0.0.1"]
