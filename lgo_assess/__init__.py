@@ -9,12 +9,14 @@ BLUEPRINTS = (
     "lgo_assess.core.views",
     "lgo_assess.accounts.views",
     "lgo_assess.registry.views",
+    "lgo_assess.criteria.views",
 )
 
 CLI_GROUPS = (
     "lgo_assess.registry.cli",
     "lgo_assess.accounts.cli",
     "lgo_assess.core.cli",
+    "lgo_assess.criteria.cli",
     "lgo_assess.demo",
 )
 

@@ -1,4 +1,5 @@
 """Imports every model module so that SQLAlchemy's metadata (and Alembic) sees all tables."""
 from lgo_assess.accounts import models as accounts_models  # noqa: F401
 from lgo_assess.core import audit  # noqa: F401
+from lgo_assess.criteria import models as criteria_models  # noqa: F401
 from lgo_assess.registry import models as registry_models  # noqa: F401

@@ -77,7 +77,7 @@ class _Converter:
         self.too_big = False
 
     def loc(self, node) -> Loc:
-        return Loc(self.file, line=node.start_mark.line + 1)
+        return Loc(self.file, node.start_mark.line + 1)
 
     def convert(self, node, path, depth):
         loc = self.loc(node)
@@ -123,7 +123,14 @@ class _Converter:
     def mapping(self, node, path, loc, depth):
         items: dict = {}
         for key_node, value_node in node.value:
-            key_loc = self.loc(key_node)
+            key_loc = Loc(self.file, key_node.start_mark.line + 1)
+            if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+                if key in items:
+                    self.duplicate(key_loc, path + (key,), key, items)
+                else:
+                    items[key] = (key_loc, self.convert(value_node, path + (key,), depth + 1))
+                continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     self.ctx.report(key_loc, path, N_("merge keys (<<) are not supported; "
@@ -140,12 +147,15 @@ class _Converter:
                 continue
             sub = path + (key if isinstance(key, str) else str(key),)
             if key in items:
-                self.ctx.report(key_loc, sub, N_("duplicate key %(key)s (first at %(where)s); "
-                                                 "YAML would silently keep only the last"),
-                                key=key, where=items[key][0].short())
+                self.duplicate(key_loc, sub, key, items)
                 continue
             items[key] = (key_loc, self.convert(value_node, sub, depth + 1))
         return MapNode(items, loc)
+
+    def duplicate(self, key_loc, path, key, items):
+        self.ctx.report(key_loc, path, N_("duplicate key %(key)s (first at %(where)s); YAML "
+                                          "would silently keep only the last"),
+                        key=key, where=items[key][0].short())
 
 
 # -- Files ----------------------------------------------------------------------------------------
@@ -301,7 +311,8 @@ class Library:
     @property
     def problems(self) -> list[Problem]:
         problems = [p for f in self.files for p in f.problems] + self.extra_problems
-        return sorted(problems, key=lambda p: (p.loc.file, p.loc.line or p.loc.row or 0))
+        return sorted(problems, key=lambda p: (p.loc.file, p.loc.sheet or "",
+                                               p.loc.line or p.loc.row or 0))
 
     @property
     def ok(self) -> bool:

@@ -291,6 +291,9 @@ class Str(Validator):
             ctx.report(node.loc, path, N_("must be at most %(n)s characters long"),
                        n=self.max_length)
             return INVALID
+        if _CONTROL.search(value) or "\n" in value:
+            ctx.report(node.loc, path, N_("must be one line without control characters"))
+            return INVALID
         if self.pattern is not None and not self.pattern.fullmatch(value):
             ctx.report(node.loc, path, self.hint or N_("%(value)s is not allowed here"),
                        value=value)
