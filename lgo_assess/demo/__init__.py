@@ -25,6 +25,7 @@ from lgo_assess.core.db import db
 STEPS = (
     "lgo_assess.demo.registry",
     "lgo_assess.demo.accounts",
+    "lgo_assess.demo.criteria",
 )
 
 DEMO_EMAIL_DOMAIN = "demo.example"   # a reserved domain (RFC 2606): mail to it goes nowhere
