@@ -73,3 +73,27 @@ def make_region(code: str = "central", scheme: str = "admin4") -> Region:
     db.session.add(region)
     db.session.flush()
     return region
+
+
+def make_subdistrict(district=None, *, code: str | None = None, name_th: str | None = None,
+                     name_en: str | None = None):
+    """A subdistrict (tambon) in ``district`` (a new one by default)."""
+    from lgo_assess.registry.models import Subdistrict
+    district = district or make_district()
+    n = next(_seq)
+    subdistrict = Subdistrict(code=code or f"{district.code}{n % 100:02d}", district=district,
+                              name_th=name_th or f"ตำบลทดสอบ{n}",
+                              name_en=name_en or f"Test subdistrict {n}", postal_code="10000")
+    db.session.add(subdistrict)
+    db.session.flush()
+    return subdistrict
+
+
+def make_area_tag(code: str | None = None, *, name_th: str = "พื้นที่ทดสอบ",
+                  name_en: str = "Test area"):
+    from lgo_assess.registry.models import AreaTag
+    n = next(_seq)
+    tag = AreaTag(code=code or f"test_area_{n}", name_th=name_th, name_en=f"{name_en} {n}")
+    db.session.add(tag)
+    db.session.flush()
+    return tag

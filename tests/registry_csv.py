@@ -94,3 +94,17 @@ def dla_file(geography: Geography, *, seed: int = 0, provinces: set[str] | None 
                     postal, area, lat, lon, website]))
     rows.sort(key=lambda r: r[:4])
     return DlaFile([r[4] for r in rows], len(codes), by_type, with_coordinates, codes, links)
+
+
+def write_geography(directory: Path, source: Path, provinces: set[str]) -> Path:
+    """A copy of DOPA's geography JSON files in ``source`` holding only ``provinces``: a small,
+    real geography that imports in a blink."""
+    import json
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, key in (("provinces", "provinceCode"), ("districts", "provinceCode"),
+                      ("subdistricts", "provinceCode")):
+        items = json.loads((source / f"{name}.json").read_text(encoding="utf-8"))
+        kept = [item for item in items if f"{item[key]:02d}" in provinces]
+        (directory / f"{name}.json").write_text(json.dumps(kept, ensure_ascii=False),
+                                                encoding="utf-8")
+    return directory

@@ -1,7 +1,7 @@
 """Locale selection and the template helpers that show dates the Thai way."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ from lgo_assess.core import thaidate
 def select_locale() -> str:
     """The user's saved language, then the session's choice, then Thai."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the CLI: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
