@@ -4,3 +4,4 @@ from lgo_assess.core import audit  # noqa: F401
 from lgo_assess.criteria import models as criteria_models  # noqa: F401
 from lgo_assess.registry import models as registry_models  # noqa: F401
 from lgo_assess.assessments import models as assessments_models  # noqa: F401
+from lgo_assess.review import models as review_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Review: screening, assessor teams with conflict-of-interest rules, independent scoring and consensus, evidence requests, site visits, the recommendation to DLA and assessor calibration."""
