@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from lgo_assess.accounts import services as accounts
 from lgo_assess.core.db import db
@@ -97,3 +98,20 @@ def make_area_tag(code: str | None = None, *, name_th: str = "พื้นที
     db.session.add(tag)
     db.session.flush()
     return tag
+
+
+CRITERIA_FIXTURE = Path(__file__).resolve().parent / "criteria_fixtures" / "valid" / "TST" / "2569.yaml"
+
+
+def make_edition(path=CRITERIA_FIXTURE, *, publish: bool = True):
+    """The fixture edition TST 2569 (or the edition file at ``path``), imported and published;
+    imported once, then returned as it is."""
+    from lgo_assess.criteria import services
+    from lgo_assess.criteria.loader import load_file
+    from lgo_assess.criteria.models import EditionStatus
+    loaded = load_file(path)
+    assert loaded.ok, [str(p) for p in loaded.problems]
+    edition = services.import_edition(loaded).edition
+    if publish and edition.status == EditionStatus.DRAFT:
+        services.publish_edition(edition)
+    return edition

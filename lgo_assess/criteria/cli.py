@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from lgo_assess.core.db import db
 from lgo_assess.core.errors import DomainError
-from lgo_assess.criteria import schema, services
+from lgo_assess.criteria import queries, schema, services
 from lgo_assess.criteria.loader import load_library
 
 cli = AppGroup("criteria", help="Criteria files: validate, import, publish, retire, export.")
@@ -109,7 +109,7 @@ def import_(paths, workbooks, lang):
 
 def _edition(standard: str, edition: str):
     try:
-        return services.get_edition(standard, edition)
+        return queries.get_edition(standard, edition)
     except DomainError:
         raise click.ClickException(f"no edition {edition} of standard {standard}; "
                                    "import it first") from None
@@ -148,7 +148,7 @@ def retire(standard, edition):
 @cli.command("list")
 def list_editions():
     """Every imported edition with its status and content hash."""
-    for standard, editions in services.list_standards(include_drafts=True):
+    for standard, editions in queries.list_standards(include_drafts=True):
         for edition in editions:
             click.echo(f"{standard.code:6} {edition.code:8} {edition.status.value:10} "
                        f"{len(edition.criteria):4} criteria  {edition.content_hash[:12]}  "

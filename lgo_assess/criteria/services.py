@@ -1,17 +1,15 @@
-"""Criteria services: import editions from loaded files, publish and retire them; scoped loaders
-and search for the pages. The only code that writes these tables (flush, never commit)."""
+"""Criteria services: import editions from loaded files, publish and retire them. The only code
+that writes these tables (flush, never commit). Reads live in ``queries``."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from lgo_assess.core.audit import record
 from lgo_assess.core.db import db, utcnow
-from lgo_assess.core.errors import Conflict, Invalid, NotFound
+from lgo_assess.core.errors import Conflict, Invalid
 from lgo_assess.criteria.loader import EDITION, LoadedFile
 from lgo_assess.criteria.models import (Criterion, EditionKpi, EditionStatus, ScoringMethod,
                                         Section, Standard, StandardEdition)
@@ -158,79 +156,5 @@ def retire_edition(edition: StandardEdition, *, actor=None) -> StandardEdition:
     return edition
 
 
-# -- Loading, scoped: drafts only for those who may manage criteria -------------------------------
-
-def _visible(include_drafts: bool):
-    return None if include_drafts else StandardEdition.status != EditionStatus.DRAFT
-
-
-def list_standards(*, include_drafts: bool = False) -> list[tuple[Standard, list[StandardEdition]]]:
-    query = select(StandardEdition).options(joinedload(StandardEdition.standard))
-    condition = _visible(include_drafts)
-    if condition is not None:
-        query = query.where(condition)
-    by_standard: dict[int, tuple[Standard, list[StandardEdition]]] = {}
-    for edition in db.session.execute(query.order_by(StandardEdition.code)).scalars():
-        by_standard.setdefault(edition.standard_id, (edition.standard, []))[1].append(edition)
-    return sorted(by_standard.values(), key=lambda pair: pair[0].code)
-
-
-def get_standard(code: str, *, include_drafts: bool = False) -> tuple[Standard, list[StandardEdition]]:
-    standard = db.session.execute(select(Standard).where(Standard.code == code)).scalar_one_or_none()
-    editions = [e for e in standard.editions
-                if include_drafts or e.status != EditionStatus.DRAFT] if standard else []
-    if standard is None or not editions:
-        raise NotFound()
-    return standard, editions
-
-
-def get_edition(standard_code: str, edition_code: str, *,
-                include_drafts: bool = True) -> StandardEdition:
-    edition = db.session.execute(
-        select(StandardEdition).join(Standard).where(Standard.code == standard_code,
-                                                     StandardEdition.code == edition_code)
-    ).scalar_one_or_none()
-    if edition is None or (edition.status == EditionStatus.DRAFT and not include_drafts):
-        raise NotFound()
-    return edition
-
-
-_WORDS = re.compile(r"\S+")
-
-
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def search_criteria(text: str, *, edition: StandardEdition | None = None,
-                    include_drafts: bool = False, limit: int = 200) -> list[Criterion]:
-    """Criteria whose texts (Thai or English) hold every word of ``text``, in one edition or
-    across every visible edition of every standard."""
-    words = _WORDS.findall(text.lower())[:8]
-    if not words:
-        return []
-    conditions = [Criterion.search_text.like(_like(w), escape="\\") for w in words]
-    query = (select(Criterion).join(StandardEdition).join(Standard)
-             .options(joinedload(Criterion.edition).joinedload(StandardEdition.standard))
-             .where(and_(*conditions)))
-    if edition is not None:
-        query = query.where(Criterion.edition_id == edition.id)
-    visible = _visible(include_drafts)
-    if visible is not None:
-        query = query.where(visible)
-    query = query.order_by(Standard.code, StandardEdition.code.desc(), Criterion.position)
-    return list(db.session.execute(query.limit(limit)).unique().scalars())
-
-
-def editions_feeding(kpi_id: str, *, include_drafts: bool = False) -> list[StandardEdition]:
-    """Editions that name ``kpi_id`` in ``edition.kpis`` (for the KPI pages)."""
-    query = select(StandardEdition).join(EditionKpi).where(EditionKpi.kpi_id == kpi_id)
-    visible = _visible(include_drafts)
-    if visible is not None:
-        query = query.where(visible)
-    return list(db.session.execute(query.order_by(StandardEdition.code)).scalars())
-
-
-__all__ = ["CREATED", "UNCHANGED", "UPDATED", "ImportResult", "editions_feeding", "get_edition",
-           "get_standard", "import_edition", "list_standards", "publish_edition",
-           "retire_edition", "search_criteria"]
+__all__ = ["CREATED", "UNCHANGED", "UPDATED", "ImportResult", "import_edition",
+           "publish_edition", "retire_edition"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lgo_assess.criteria.models import EditionStatus
-from lgo_assess.criteria.services import get_edition
+from lgo_assess.criteria.queries import get_edition
 
 FIXTURES = Path(__file__).resolve().parents[1] / "criteria_fixtures"
 VALID = FIXTURES / "valid"

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lgo_assess.core.audit import AuditEvent
 from lgo_assess.core.errors import Conflict, Invalid
-from lgo_assess.criteria import services
+from lgo_assess.criteria import queries, services
 from lgo_assess.criteria.loader import load_file, load_text
 from lgo_assess.criteria.models import Criterion, EditionStatus, ScoringMethod, StandardEdition
 
@@ -149,26 +149,26 @@ def test_the_database_allows_changes_to_a_draft(db_session):
 def test_search_finds_criteria_by_thai_or_english_words(db_session):
     edition = services.import_edition(_loaded()).edition
     services.publish_edition(edition)
-    assert [c.code for c in services.search_criteria("ประชาคม")] == ["4.1"]
-    assert [c.code for c in services.search_criteria("PUBLIC forum")] == ["4.1"]
-    assert [c.code for c in services.search_criteria("forum", edition=edition)] == ["4.1"]
-    assert services.search_criteria("forum nowhere-to-be-found") == []
-    assert services.search_criteria("   ") == []
-    assert [c.code for c in services.search_criteria("100%")] == []  # % is a letter here
+    assert [c.code for c in queries.search_criteria("ประชาคม")] == ["4.1"]
+    assert [c.code for c in queries.search_criteria("PUBLIC forum")] == ["4.1"]
+    assert [c.code for c in queries.search_criteria("forum", edition=edition)] == ["4.1"]
+    assert queries.search_criteria("forum nowhere-to-be-found") == []
+    assert queries.search_criteria("   ") == []
+    assert [c.code for c in queries.search_criteria("100%")] == []  # % is a letter here
 
 
 def test_drafts_stay_out_of_public_lists_and_search(db_session):
     edition = services.import_edition(_loaded()).edition
-    assert services.search_criteria("forum") == []
-    assert [c.code for c in services.search_criteria("forum", include_drafts=True)] == ["4.1"]
-    assert all(s.code != "TST" for s, _ in services.list_standards())
-    assert any(s.code == "TST" for s, _ in services.list_standards(include_drafts=True))
+    assert queries.search_criteria("forum") == []
+    assert [c.code for c in queries.search_criteria("forum", include_drafts=True)] == ["4.1"]
+    assert all(s.code != "TST" for s, _ in queries.list_standards())
+    assert any(s.code == "TST" for s, _ in queries.list_standards(include_drafts=True))
     services.publish_edition(edition)
-    assert any(s.code == "TST" for s, _ in services.list_standards())
+    assert any(s.code == "TST" for s, _ in queries.list_standards())
 
 
 def test_editions_feeding_a_kpi(db_session):
     edition = services.import_edition(_loaded()).edition
     services.publish_edition(edition)
-    assert services.editions_feeding("SI9-G1-K1") == [edition]
-    assert services.editions_feeding("SI9-G1-K2") == []
+    assert queries.editions_feeding("SI9-G1-K1") == [edition]
+    assert queries.editions_feeding("SI9-G1-K2") == []

@@ -72,6 +72,14 @@ ACCESS: dict[str, Access] = {
     "accounts.enable_user": ADMIN,
     # registry
     "registry.directory": PUBLIC,
+    # criteria (public browser)
+    "criteria.index": PUBLIC,
+    "criteria.search": PUBLIC,
+    "criteria.show_standard": PUBLIC,
+    "criteria.show_edition": PUBLIC,
+    "criteria.show_criterion": PUBLIC,
+    "criteria.edition_pdf": PUBLIC,
+    "criteria.compare": PUBLIC,
 }
 
 
@@ -126,7 +134,17 @@ URL_ARGS: dict[str, ArgValue] = {
     "area_tag_id": lambda s, p: s.area_tag_id,
     "tag_code": lambda s, p: s.area_tag_code,
     "region_code": lambda s, p: s.region_code,
+    "standard_code": lambda s, p: _criteria_edition().standard.code,
+    "edition_code": lambda s, p: _criteria_edition().code,
+    "criterion_code": lambda s, p: "1.1",
 }
+
+
+def _criteria_edition():
+    """The fixture edition TST 2569, published (imported on first use: the scene has none)."""
+    from tests.factories import make_edition
+    return make_edition()
+
 
 # Where one argument name means different things on different endpoints (e.g. ``code``).
 URL_ARGS_FOR: dict[str, dict[str, ArgValue]] = {
