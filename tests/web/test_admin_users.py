@@ -198,3 +198,13 @@ def test_mutating_admin_urls_refuse_get(client, login_as):
     for path in (f"/admin/users/{user.id}/disable", f"/admin/users/{user.id}/enable",
                  f"/admin/users/{user.id}/grants/{user.grants[0].id}/remove"):
         assert client.get(path).status_code == 405, path
+
+
+def test_form_fields_carry_aria_attributes_only_when_they_mean_something(client, login_as):
+    login_as(Role.DLA_ADMIN, locale="en")
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    assert 'aria-describedby="None"' not in page and 'aria-invalid="None"' not in page
+    assert 'aria-describedby="password-hint"' in page
+    invalid = client.post("/admin/users/new", data={"email": "not an address"})
+    body = invalid.get_data(as_text=True)
+    assert 'aria-invalid="true"' in body and 'id="email-error"' in body
