@@ -89,6 +89,9 @@ def import_(paths, workbooks, lang):
     if library.problems:
         click.echo(f"nothing imported: {len(library.problems)} problems", err=True)
         raise SystemExit(1)
+    for loaded in library.catalogues:
+        click.echo(f"checked   {loaded.path}: {len(loaded.catalogue.kpis)} KPIs "
+                   "(the KPI pages store them)")
     refused = 0
     for loaded in library.editions:
         try:

@@ -123,9 +123,12 @@ def show_edition(standard_code: str, edition_code: str):
     effective = None
     if lgo_type:
         effective = {e.code: e for e in edition.criteria_for(lgo_type, area_tags)}
+    comparable = sum(1 for e in row.standard.editions
+                     if _drafts() or e.status != EditionStatus.DRAFT) > 1
     return render_template("criteria/edition.html", row=row, edition=edition,
                            effective=effective, lgo_type=lgo_type, area_tags=area_tags,
-                           lgo_types=LGO_TYPES, all_area_tags=_area_tags())
+                           lgo_types=LGO_TYPES, all_area_tags=_area_tags(),
+                           comparable=comparable)
 
 
 @bp.get("/<standard_code>/<edition_code>/criteria/<criterion_code>")
