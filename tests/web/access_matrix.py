@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from lgo_assess.core.security import Role
+from tests.web import notification_scene
+from tests.web.evidence_scene import evidence_id
+from tests.web import assessment_scene
 
 ANONYMOUS = "anonymous"
 PRINCIPALS = (ANONYMOUS, *(role.value for role in Role))
@@ -49,6 +52,9 @@ def roles(*granted: Role, scope: str | None = None) -> Access:
 
 
 ADMIN = roles(Role.DLA_ADMIN)
+EVIDENCE_VIEWERS = (Role.LGO_EDITOR, Role.LGO_EXECUTIVE, Role.PROVINCIAL_OFFICER,
+                    Role.DLA_APPROVER, Role.DLA_ADMIN)
+EVIDENCE_ITEM = Access("roles", frozenset(Role), "lgo", frozenset({403}))
 
 ACCESS: dict[str, Access] = {
     "static": PUBLIC,
@@ -72,6 +78,17 @@ ACCESS: dict[str, Access] = {
     "accounts.enable_user": ADMIN,
     # registry
     "registry.directory": PUBLIC,
+    # cycles (DLA administration) and notifications (anyone's own; someone else's is a 404)
+    "cycles.index": ADMIN, "cycles.open_cycle": ADMIN, "cycles.show": ADMIN, "cycles.extend": ADMIN,
+    "notifications.index": LOGGED_IN, "notifications.read_all": LOGGED_IN,
+    "notifications.open_notification": Access("authenticated", allowed_statuses=frozenset({404})),
+    "notifications.outbox": ADMIN,
+    "registry.lgo_profile": PUBLIC,
+    "registry.lgo_edit": ADMIN,
+    "registry.upgrade_type": ADMIN,
+    "registry.set_lgo_area_tags": ADMIN,
+    "registry.deactivate": ADMIN,
+    "registry.area_tags": ADMIN,
     # criteria (public browser)
     "criteria.index": PUBLIC,
     "criteria.search": PUBLIC,
@@ -80,6 +97,28 @@ ACCESS: dict[str, Access] = {
     "criteria.show_criterion": PUBLIC,
     "criteria.edition_pdf": PUBLIC,
     "criteria.compare": PUBLIC,
+    # evidence: members of the LGO manage its library; its province and DLA see it; item pages
+    # also admit assessors, but only those an ACCESS_GRANTERS hook lets in (others get 403)
+    "evidence.index": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE),
+    "evidence.library": roles(*EVIDENCE_VIEWERS, scope="lgo"),
+    "evidence.items_json": roles(*EVIDENCE_VIEWERS, scope="lgo"),
+    "evidence.upload": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "evidence.add_link": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "evidence.show_item": EVIDENCE_ITEM,
+    "evidence.download": EVIDENCE_ITEM,
+    "evidence.preview_image": EVIDENCE_ITEM,
+    "evidence.edit_item": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "evidence.delete_item": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    # assessments: the LGO's own staff work on its self-assessment; the executive withdraws
+    "assessments.my_assessments": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE),
+    "assessments.start": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.workspace": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.save_response": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.evidence_picker": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.link_evidence": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.unlink_evidence": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.submit": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.withdraw": roles(Role.LGO_EXECUTIVE, scope="lgo"),
 }
 
 
@@ -134,9 +173,13 @@ URL_ARGS: dict[str, ArgValue] = {
     "area_tag_id": lambda s, p: s.area_tag_id,
     "tag_code": lambda s, p: s.area_tag_code,
     "region_code": lambda s, p: s.region_code,
+    "notification_id": notification_scene.notification_id,
     "standard_code": lambda s, p: _criteria_edition().standard.code,
     "edition_code": lambda s, p: _criteria_edition().code,
     "criterion_code": lambda s, p: "1.1",
+    "fy": lambda s, p: 2569,
+    "evidence_id": lambda s, p: evidence_id(p),
+    "assessment_id": lambda s, p: assessment_scene.assessment_id(p),
 }
 
 
@@ -148,6 +191,9 @@ def _criteria_edition():
 
 # Where one argument name means different things on different endpoints (e.g. ``code``).
 URL_ARGS_FOR: dict[str, dict[str, ArgValue]] = {
+    "cycles.show": {"cycle_id": notification_scene.cycle_id},
+    "cycles.extend": {"cycle_id": notification_scene.cycle_id},
+    "assessments.start": {"cycle_id": lambda s, p: assessment_scene.cycle_id(p)},
 }
 
 
