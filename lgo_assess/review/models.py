@@ -116,7 +116,8 @@ class Assignment(db.Model):
     __table_args__ = (
         CheckConstraint("(ended_at IS NULL AND ended_by_id IS NULL AND ended_reason IS NULL) OR "
                         "(ended_at IS NOT NULL AND ended_by_id IS NOT NULL "
-                        "AND length(ended_reason) > 0)", name="ended_has_reason"),
+                        "AND ended_reason IS NOT NULL AND length(ended_reason) > 0)",
+                        name="ended_has_reason"),
         # One active lead per assessment, and one active assignment per assessor.
         Index("ix_assignments_one_active_lead", "assessment_id", unique=True,
               sqlite_where=text("role = 'lead' AND ended_at IS NULL"),
@@ -314,6 +315,6 @@ class Recommendation(db.Model):
                         name="level_matches_outcome"),
         CheckConstraint("is_flagged_to_dla = (COALESCE(result_level_code, '') <> "
                         "COALESCE(computed_result_code, ''))", name="flagged_when_it_differs"),
-        CheckConstraint("NOT is_flagged_to_dla OR length(trim(justification)) > 0",
-                        name="override_has_justification"),
+        CheckConstraint("NOT is_flagged_to_dla OR (justification IS NOT NULL "
+                        "AND length(trim(justification)) > 0)", name="override_has_justification"),
     )
