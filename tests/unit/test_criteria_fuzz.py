@@ -9,11 +9,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lgo_assess.criteria.loader import load_text
+from lgo_assess.criteria.loader import load_file, load_text
 from lgo_assess.criteria.validation import Problem
 
 VALID_FILE = Path(__file__).resolve().parents[1] / "criteria_fixtures" / "valid" / "TST" / "2569.yaml"
 VALID_DOC = yaml.safe_load(VALID_FILE.read_text(encoding="utf-8"))
+VALID_DOC_LOADED = load_file(VALID_FILE).document
 
 SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -129,3 +130,64 @@ def test_junk_text_never_raises(text):
 def test_valid_file_with_junk_spliced_in_never_raises(offset, junk):
     text = VALID_FILE.read_text(encoding="utf-8")
     _assert_structured(load_text(text[:offset] + junk + text[offset:], "spliced.yaml"))
+
+
+# -- Workbooks ------------------------------------------------------------------------------------
+
+def _workbook(rows_by_sheet):
+    from openpyxl import Workbook
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet, rows in rows_by_sheet.items():
+        ws = workbook.create_sheet(sheet)
+        for row in rows:
+            ws.append(row)
+    return workbook
+
+
+# Text a worksheet can hold (openpyxl refuses control characters, as Excel does).
+cell_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=10)
+cells = st.one_of(st.none(), st.booleans(), st.integers(-1000, 3000),
+                  st.floats(allow_nan=False, allow_infinity=False), cell_text,
+                  st.sampled_from(["1.1", "sao, pao", "[]", "level", "TRUE", "=1+1", " "]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_workbooks_yield_problems_never_exceptions(data):
+    from lgo_assess.criteria import schema
+    from lgo_assess.criteria.validation import Context
+    from lgo_assess.criteria.xlsx import _Reader, document_rows
+    rows = document_rows(VALID_DOC_LOADED)
+    for _ in range(data.draw(st.integers(1, 6))):
+        sheet = data.draw(st.sampled_from(sorted(rows)))
+        table = rows[sheet]
+        action = data.draw(st.sampled_from(["cell", "row", "header", "sheet", "drop"]))
+        if action == "cell" and len(table) > 1:
+            row = data.draw(st.integers(1, len(table) - 1))
+            column = data.draw(st.integers(0, len(table[row])))
+            table[row] = list(table[row]) + [None]
+            table[row][column] = data.draw(cells)
+        elif action == "row":
+            table.append([data.draw(cells) for _ in range(data.draw(st.integers(0, 6)))])
+        elif action == "header":
+            table[0] = list(table[0]) + [data.draw(cell_text)]
+        elif action == "sheet":
+            name = data.draw(st.text("abcdefghij_- ก", min_size=1, max_size=8))
+            rows[name.strip() or "x"] = [["x"], [data.draw(cells)]]
+        elif action == "drop" and len(table) > 1:
+            del table[data.draw(st.integers(1, len(table) - 1))]
+    ctx = Context("fuzz.xlsx")
+    root = _Reader("fuzz.xlsx", ctx).read(_workbook(rows))
+    schema.check_edition(root, ctx)
+    for problem in ctx.problems:
+        assert isinstance(problem, Problem) and problem.format().startswith("fuzz.xlsx")
+
+
+def test_unmutated_workbook_rows_read_back_clean():
+    from lgo_assess.criteria import schema
+    from lgo_assess.criteria.validation import Context
+    from lgo_assess.criteria.xlsx import _Reader, document_rows
+    ctx = Context("clean.xlsx")
+    root = _Reader("clean.xlsx", ctx).read(_workbook(document_rows(VALID_DOC_LOADED)))
+    assert schema.check_edition(root, ctx) == VALID_DOC_LOADED and ctx.problems == []
