@@ -3,12 +3,15 @@ section and criterion with its scoring, evidence, on-site method, applicability 
 Pure (ReportLab and the Thai PDF toolkit, no Flask): the caller passes ``gettext`` for labels."""
 from __future__ import annotations
 
+import re
 from typing import Callable
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
+                                TableStyle)
 
 from lgo_assess.core.thaipdf import FONT, ThaiParagraph, draw_thai, make_style, thai_styles
 from lgo_assess.criteria import labels
@@ -16,6 +19,7 @@ from lgo_assess.criteria.edition import (Criterion, Edition, EvidenceExpectation
                                          ScoringChecklist, ScoringLevel, ScoringNumeric, Text)
 from lgo_assess.criteria.validation import identity
 
+_THAI = re.compile("[\u0e00-\u0e7f]")
 GREY = colors.Color(0.93, 0.94, 0.96)
 RULE = colors.Color(0.7, 0.72, 0.75)
 
@@ -31,17 +35,33 @@ class _Book:
         self.text_style = make_style("CriteriaText", 14, spaceAfter=2)
         self.criterion_title = make_style("CriteriaTitle", 16, bold=True, spaceBefore=10,
                                           spaceAfter=2, keepWithNext=1)
+        self._plain_styles: dict = {}
 
     def t(self, text: Text | None) -> str:
         return text.get(self.language) if text is not None else ""
 
-    def para(self, text: str, style=None) -> ThaiParagraph:
-        return ThaiParagraph(text, style or self.text_style)
+    def para(self, text: str, style=None):
+        """A paragraph of plain text. Thai needs shaping and word-boundary wrapping (the
+        toolkit's ThaiParagraph); text without Thai goes the cheaper plain way."""
+        style = style or self.text_style
+        if _THAI.search(text):
+            return ThaiParagraph(text, style)
+        return Paragraph(escape(text), self._plain(style))
+
+    def _plain(self, style):
+        plain = self._plain_styles.get(style.name)
+        if plain is None:
+            plain = self._plain_styles[style.name] = style.clone(style.name + "Plain", shaping=0)
+        return plain
 
     def table(self, rows: list[list], widths, header: bool = True) -> Table:
-        cells = [[c if not isinstance(c, str) else ThaiParagraph(
-            c, self.s.cell_header if header and i == 0 else self.s.cell) for c in row]
-            for i, row in enumerate(rows)]
+        cells = []
+        for i, row in enumerate(rows):
+            style = self.s.cell_header if header and i == 0 else self.s.cell
+            # One kind of paragraph per row, so that cells line up (Thai ones pad for marks).
+            thai = any(isinstance(c, str) and _THAI.search(c) for c in row)
+            cells.append([c if not isinstance(c, str) else
+                          ThaiParagraph(c, style) if thai else self.para(c, style) for c in row])
         table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
         style = [("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")]
         if header:
