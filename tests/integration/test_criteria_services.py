@@ -172,3 +172,18 @@ def test_editions_feeding_a_kpi(db_session):
     services.publish_edition(edition)
     assert queries.editions_feeding("SI9-G1-K1") == [edition]
     assert queries.editions_feeding("SI9-G1-K2") == []
+
+
+def test_demo_step_imports_and_publishes_every_edition_once(app, monkeypatch, db_session):
+    from lgo_assess.demo import criteria as demo_criteria
+    monkeypatch.setitem(app.config, "CRITERIA_DIR", FIXTURES / "valid")
+    said = []
+
+    class Ctx:
+        echo = said.append
+
+    with app.app_context():
+        assert demo_criteria.load(Ctx) == 2          # imported, then published
+        assert demo_criteria.load(Ctx) == 0          # a second run changes nothing
+        edition = queries.get_edition("TST", "2569")
+        assert edition.status == EditionStatus.PUBLISHED and said == []
