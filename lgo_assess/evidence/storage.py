@@ -1,0 +1,204 @@
+"""The evidence blob store: content-addressed files on the local disk, written crash-safely.
+
+Pure: no Flask, no database. Layout under the root (outside the web root)::
+
+    ab/cd/<sha256>          one blob per distinct content, named by its SHA-256
+    tmp/upload-*.part       uploads being written (and preview files being made)
+    previews/ab/<sha256>.*  previews derived from a blob (re-encoded images, PDF page 1)
+
+An upload is streamed in chunks to a temporary file in ``tmp/`` while it is hashed and counted,
+fsynced, and only then renamed to its content address (``os.replace`` is atomic on one
+filesystem; the directory is fsynced so the rename survives a power cut). A crash at any point
+leaves at worst a stray ``.part`` file or a blob no row points to, never a partial file under a
+content address; ``sweep`` removes both.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+CHUNK_SIZE = 1024 * 1024            # memory used per upload, whatever the file's size
+TEMP_DIR = "tmp"
+PREVIEW_DIR = "previews"
+TEMP_PREFIX = "upload-"
+TEMP_SUFFIX = ".part"
+DEFAULT_GRACE_SECONDS = 3600        # younger blobs and temp files may belong to a live request
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_HEX2 = re.compile(r"[0-9a-f]{2}")
+
+
+class TooLarge(Exception):
+    """The stream is longer than the limit; nothing was kept."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"more than {limit} bytes")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class StagedBlob:
+    """An upload written to a temporary file, hashed and fsynced, not yet under its address."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass
+class SweepReport:
+    blobs: list[Path] = field(default_factory=list)
+    temp_files: list[Path] = field(default_factory=list)
+    previews: list[Path] = field(default_factory=list)
+    bytes_freed: int = 0
+
+    @property
+    def removed(self) -> list[Path]:
+        return [*self.blobs, *self.temp_files, *self.previews]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    def __init__(self, root: Path | str):
+        self.root = Path(root).resolve()
+
+    # Paths -----------------------------------------------------------------------------------
+    @property
+    def temp_dir(self) -> Path:
+        return self.root / TEMP_DIR
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the blob with this hash lives. Only a 64-digit lower-case hex name is accepted,
+        so no value can point outside the store."""
+        if not _SHA256.fullmatch(sha256 or ""):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def preview_path(self, sha256: str, suffix: str) -> Path:
+        self.path_for(sha256)  # validates the name
+        return self.root / PREVIEW_DIR / sha256[:2] / f"{sha256}{suffix}"
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def new_temp_file(self, suffix: str = TEMP_SUFFIX) -> tuple[int, Path]:
+        self.temp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.temp_dir, prefix=TEMP_PREFIX, suffix=suffix)
+        return fd, Path(name)
+
+    # Writing ---------------------------------------------------------------------------------
+    def stage(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StagedBlob:
+        """Copy ``stream`` to a temporary file in chunks, hashing and counting as it goes.
+        Raises ``TooLarge`` (keeping nothing) as soon as more than ``max_bytes`` arrive."""
+        fd, path = self.new_temp_file()
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK_SIZE):
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise TooLarge(max_bytes)
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return StagedBlob(path, digest.hexdigest(), size)
+
+    def commit(self, staged: StagedBlob) -> Path:
+        """Move a staged file to its content address. If that content is already stored the
+        temporary file is dropped and the stored blob's time refreshed (so ``sweep`` gives the
+        request that is about to point a row at it its grace period)."""
+        final = self.path_for(staged.sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            staged.path.unlink(missing_ok=True)
+            os.utime(final)
+            return final
+        os.chmod(staged.path, 0o640)
+        os.replace(staged.path, final)
+        _fsync_dir(final.parent)
+        return final
+
+    def discard(self, staged: StagedBlob) -> None:
+        staged.path.unlink(missing_ok=True)
+
+    def write_preview(self, sha256: str, suffix: str, make: Callable[[Path], bool]) -> Path | None:
+        """Make a preview file with ``make(temp_path) -> ok`` and move it into place."""
+        fd, temp = self.new_temp_file(suffix)
+        os.close(fd)
+        try:
+            if not make(temp):
+                return None
+            final = self.preview_path(sha256, suffix)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, final)
+            return final
+        finally:
+            temp.unlink(missing_ok=True)
+
+    # Reading and cleaning --------------------------------------------------------------------
+    def iter_blobs(self) -> Iterator[tuple[str, Path]]:
+        """(sha256, path) of every blob under a content address."""
+        if not self.root.is_dir():
+            return
+        for first in sorted(self.root.iterdir()):
+            if not (first.is_dir() and _HEX2.fullmatch(first.name)):
+                continue
+            for second in sorted(first.iterdir()):
+                if not (second.is_dir() and _HEX2.fullmatch(second.name)):
+                    continue
+                for blob in sorted(second.iterdir()):
+                    if _SHA256.fullmatch(blob.name) and blob.name[:4] == first.name + second.name:
+                        yield blob.name, blob
+
+    def sweep(self, referenced: set[str], *, still_referenced: Callable[[str], bool] = lambda s: False,
+              grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False,
+              now: float | None = None) -> SweepReport:
+        """Remove blobs whose hash is not in ``referenced`` (checked once more with
+        ``still_referenced`` just before removal), temporary files, and previews of blobs that
+        are gone. Anything modified within ``grace_seconds`` is left alone: it may belong to a
+        request that has stored a file and not yet committed its row."""
+        now = time.time() if now is None else now
+        report = SweepReport()
+
+        def old(path: Path) -> bool:
+            return now - path.stat().st_mtime >= grace_seconds
+
+        def remove(path: Path, bucket: list[Path]) -> None:
+            size = path.stat().st_size
+            if not dry_run:
+                path.unlink(missing_ok=True)
+            bucket.append(path)
+            report.bytes_freed += size
+
+        present = set()
+        for sha256, path in self.iter_blobs():
+            if sha256 in referenced or not old(path) or still_referenced(sha256):
+                present.add(sha256)
+                continue
+            remove(path, report.blobs)
+        if self.temp_dir.is_dir():
+            for path in sorted(self.temp_dir.iterdir()):
+                if path.is_file() and path.name.startswith(TEMP_PREFIX) and old(path):
+                    remove(path, report.temp_files)
+        preview_root = self.root / PREVIEW_DIR
+        if preview_root.is_dir():
+            for path in sorted(preview_root.glob("*/*")):
+                if path.is_file() and path.name[:64] not in present:
+                    remove(path, report.previews)
+        return report
