@@ -58,6 +58,7 @@ class Config:
 
     MAX_CONTENT_LENGTH = 220 * 1024 * 1024
     EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+    EVIDENCE_QUOTA_BYTES = 2 * 1024 * 1024 * 1024  # per LGO, each distinct file counted once
 
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     TESTING = False

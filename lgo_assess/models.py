@@ -2,6 +2,7 @@
 from lgo_assess.accounts import models as accounts_models  # noqa: F401
 from lgo_assess.core import audit  # noqa: F401
 from lgo_assess.criteria import models as criteria_models  # noqa: F401
+from lgo_assess.evidence import models as evidence_models  # noqa: F401
 from lgo_assess.registry import models as registry_models  # noqa: F401
 from lgo_assess.assessments import models as assessments_models  # noqa: F401
 from lgo_assess.review import models as review_models  # noqa: F401
