@@ -115,3 +115,37 @@ def make_edition(path=CRITERIA_FIXTURE, *, publish: bool = True):
     if publish and edition.status == EditionStatus.DRAFT:
         services.publish_edition(edition)
     return edition
+
+
+
+def make_evidence_item(lgo=None, *, fiscal_year: int = 2569, kind: str = "file",
+                       content: bytes | None = None, filename: str = "แผนพัฒนาท้องถิ่น.pdf",
+                       content_type: str = "application/pdf", title: str | None = None,
+                       store_root=None, uploaded_by=None, url: str = "https://www.dla.go.th/"):
+    """An evidence item in ``lgo``'s library: a file (its bytes written to the blob store at
+    ``store_root`` when given) or a link. Skips the upload checks: use the services to test
+    those."""
+    import hashlib
+    import io
+    from datetime import date
+
+    from lgo_assess.evidence.models import EvidenceItem, EvidenceKind
+    from lgo_assess.evidence.storage import BlobStore
+    lgo = lgo or make_lgo()
+    uploaded_by = uploaded_by or make_user(Role.LGO_EDITOR, lgo=lgo)
+    n = next(_seq)
+    item = EvidenceItem(lgo_id=lgo.id, fiscal_year=fiscal_year, kind=EvidenceKind(kind),
+                        title=title or f"หลักฐานทดสอบ {n}", uploaded_by_id=uploaded_by.id)
+    if item.kind == EvidenceKind.FILE:
+        content = content if content is not None else b"%PDF-1.4\n" + str(n).encode() + b"\n%%EOF\n"
+        item.sha256 = hashlib.sha256(content).hexdigest()
+        item.size_bytes, item.original_filename = len(content), filename
+        item.content_type = content_type
+        if store_root is not None:
+            store = BlobStore(store_root)
+            store.commit(store.stage(io.BytesIO(content)))
+    else:
+        item.url, item.accessed_on = url, date(2026, 1, 15)
+    db.session.add(item)
+    db.session.flush()
+    return item
