@@ -10,6 +10,7 @@ BLUEPRINTS = (
     "lgo_assess.accounts.views",
     "lgo_assess.registry.views",
     "lgo_assess.criteria.views",
+    "lgo_assess.evidence.views",
 )
 
 CLI_GROUPS = (
@@ -17,6 +18,7 @@ CLI_GROUPS = (
     "lgo_assess.accounts.cli",
     "lgo_assess.core.cli",
     "lgo_assess.criteria.cli",
+    "lgo_assess.evidence.cli",
     "lgo_assess.demo",
 )
 

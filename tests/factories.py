@@ -117,7 +117,6 @@ def make_edition(path=CRITERIA_FIXTURE, *, publish: bool = True):
     return edition
 
 
-
 def make_evidence_item(lgo=None, *, fiscal_year: int = 2569, kind: str = "file",
                        content: bytes | None = None, filename: str = "แผนพัฒนาท้องถิ่น.pdf",
                        content_type: str = "application/pdf", title: str | None = None,
