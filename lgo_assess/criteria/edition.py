@@ -192,7 +192,8 @@ def _scoring_from_doc(doc: Mapping, scales: Mapping[str, Scale]) -> Scoring:
     method = doc["method"]
     if method == "level":
         descriptors = {int(k): Text.from_doc(v) for k, v in (doc.get("descriptors") or {}).items()}
-        return ScoringLevel(scales[doc["scale"]], MappingProxyType(dict(sorted(descriptors.items()))))
+        return ScoringLevel(scales[doc["scale"]],
+                            MappingProxyType(dict(sorted(descriptors.items()))))
     if method == "checklist":
         return ScoringChecklist(
             tuple(ChecklistItem(i["code"], Text.from_doc(i["text"])) for i in doc["items"]),

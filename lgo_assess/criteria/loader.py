@@ -23,7 +23,7 @@ from lgo_assess.criteria import schema
 from lgo_assess.criteria.catalogue import KpiCatalogue
 from lgo_assess.criteria.edition import Edition
 from lgo_assess.criteria.validation import (INVALID, Context, Loc, MapNode, N_, Problem,
-                                            ScalarNode, SeqNode, format_path)
+                                            ScalarNode, SeqNode)
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 200_000      # an alias bomb expands past this; real editions stay far below
@@ -432,5 +432,5 @@ def _check_catalogue_refs(loaded, ctx, criteria, result_levels):
                           levels=", ".join(sorted(result_levels.get(standard, ()))) or "-")
 
 
-__all__ = ["Library", "LoadedFile", "content_hash", "expand", "format_path", "load_file",
-           "load_library", "load_text", "parse_yaml"]
+__all__ = ["Library", "LoadedFile", "content_hash", "expand", "load_file", "load_library",
+           "load_text", "parse_yaml"]

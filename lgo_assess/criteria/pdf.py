@@ -159,7 +159,8 @@ class _Book:
                      self.para(f"{self.t(c.not_applicable.when)} "
                                f"({labels.label(labels.NA_EFFECTS, effect, _)})")]
         for index, variant in enumerate(c.variants, start=1):
-            types = ", ".join(labels.label(labels.LGO_TYPES, t, _) for t in sorted(variant.lgo_types))
+            types = ", ".join(labels.label(labels.LGO_TYPES, t, _)
+                              for t in sorted(variant.lgo_types))
             body.append(self.para(_("Variant %(n)s: %(types)s") % {"n": index, "types": types},
                                   self.label))
             if variant.title:

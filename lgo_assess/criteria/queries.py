@@ -28,8 +28,10 @@ def list_standards(*, include_drafts: bool = False) -> list[tuple[Standard, list
     return sorted(by_standard.values(), key=lambda pair: pair[0].code)
 
 
-def get_standard(code: str, *, include_drafts: bool = False) -> tuple[Standard, list[StandardEdition]]:
-    standard = db.session.execute(select(Standard).where(Standard.code == code)).scalar_one_or_none()
+def get_standard(code: str, *,
+                 include_drafts: bool = False) -> tuple[Standard, list[StandardEdition]]:
+    standard = db.session.execute(
+        select(Standard).where(Standard.code == code)).scalar_one_or_none()
     editions = [e for e in standard.editions
                 if include_drafts or e.status != EditionStatus.DRAFT] if standard else []
     if standard is None or not editions:

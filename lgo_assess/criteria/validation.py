@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, NamedTuple
 
 
@@ -163,7 +163,8 @@ def format_path(path: Path) -> str:
 
 # -- The validation context -----------------------------------------------------------------------
 
-INVALID = type("Invalid", (), {"__repr__": lambda self: "INVALID", "__bool__": lambda self: False})()
+INVALID = type("Invalid", (), {"__repr__": lambda self: "INVALID",
+                               "__bool__": lambda self: False})()
 
 
 class Context:

@@ -67,7 +67,8 @@ def test_a_changed_draft_is_updated_in_place_keeping_criterion_ids(db_session):
     assert result.outcome == "updated" and result.edition.id == edition.id
     assert result.edition.content_hash != old_hash
     assert {c.code: c.id for c in result.edition.criteria} == ids
-    assert db_session.get(Criterion, ids["1.1"]).title_en == "Drafting and reviewing local ordinances"
+    assert db_session.get(Criterion, ids["1.1"]).title_en == \
+        "Drafting and reviewing local ordinances"
 
 
 def test_a_draft_can_lose_and_gain_criteria(db_session):

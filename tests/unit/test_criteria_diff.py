@@ -8,7 +8,8 @@ from pathlib import Path
 from lgo_assess.criteria.diff import MISSING, diff_editions
 from lgo_assess.criteria.loader import load_file
 
-VALID_FILE = Path(__file__).resolve().parents[1] / "criteria_fixtures" / "valid" / "TST" / "2569.yaml"
+VALID_FILE = (Path(__file__).resolve().parents[1] / "criteria_fixtures" / "valid" / "TST"
+              / "2569.yaml")
 
 
 def _doc():

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from lgo_assess.criteria.loader import load_file, load_text
 from lgo_assess.criteria.validation import Problem
 
-VALID_FILE = Path(__file__).resolve().parents[1] / "criteria_fixtures" / "valid" / "TST" / "2569.yaml"
+VALID_FILE = (Path(__file__).resolve().parents[1] / "criteria_fixtures" / "valid" / "TST"
+              / "2569.yaml")
 VALID_DOC = yaml.safe_load(VALID_FILE.read_text(encoding="utf-8"))
 VALID_DOC_LOADED = load_file(VALID_FILE).document
 
@@ -66,7 +67,10 @@ def test_random_edition_shaped_documents_never_raise(body):
 def _containers(node, path=()):
     """Every (path, container) in a document, the root included."""
     yield path, node
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    if isinstance(node, dict):
+        items = node.items()
+    else:
+        items = enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
         if isinstance(value, (dict, list)):
             yield from _containers(value, path + (key,))

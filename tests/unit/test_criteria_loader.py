@@ -181,7 +181,8 @@ def test_scoring_methods_turn_answers_into_fractions():
     assert [lower.fraction(v) for v in (90, 31, 30, 15, 2)] == [0, 0, 0.5, 1, 1]
 
     yes_no = edition.criterion("3.1").scoring
-    assert isinstance(yes_no, ScoringYesNo) and (yes_no.fraction(True), yes_no.fraction(False)) == (1, 0)
+    assert isinstance(yes_no, ScoringYesNo)
+    assert (yes_no.fraction(True), yes_no.fraction(False)) == (1, 0)
 
 
 def test_must_pass_bars():

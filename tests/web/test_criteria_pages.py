@@ -33,8 +33,8 @@ def edition(db_session):
 
 
 def _second_edition(db_session):
-    """Edition 2570 of TST: one criterion renumbered (1.2 → 1.5), one removed (2.2), one added
-    (5.1 in place of section 4's criterion… kept simple: 4.2), one text changed."""
+    """Edition 2570 of TST: 1.2 renumbered 1.5 (with a crosswalk to its old code), 2.2
+    removed, 4.2 added, and a title and a required count changed."""
     text = CRITERIA_FIXTURE.read_text(encoding="utf-8")
     replacements = [
         ('code: "2569"', 'code: "2570"'), ("fiscal_years: [2569]", "fiscal_years: [2570]"),
@@ -115,7 +115,8 @@ def test_edition_page_applies_an_lgo_type_and_areas(client, edition):
     sao = _page(client, "/criteria/TST/2569/?lgo_type=sao&area_tag=border", "en")
     assert "7 of 7 apply" in sao
     variant = sao[sao.index('id="c-4.1"'):]
-    assert "variant for this LGO" in variant and "Hold a forum in at least 80% of villages" in variant
+    assert "variant for this LGO" in variant
+    assert "Hold a forum in at least 80% of villages" in variant
     junk = _page(client, "/criteria/TST/2569/?lgo_type=village", "en")
     assert "apply." not in junk
 
