@@ -47,9 +47,9 @@ def import_edition(loaded: LoadedFile, *, source_path: str | None = None,
         return ImportResult(row, UNCHANGED)
     if row is not None and row.is_immutable:
         raise Conflict(_l(
-            "Edition %(edition)s of %(standard)s is %(status)s and never changes. Copy the file "
-            "to a new edition (e.g. %(next)s.yaml), set supersedes: \"%(edition)s\" there, make "
-            "your changes and import that edition.",
+            "Edition %(edition)s of %(standard)s is %(status)s and never changes: publish a new "
+            "edition instead. Copy the file to a new edition (e.g. %(next)s.yaml), set "
+            "supersedes: \"%(edition)s\" there, make your changes, then import and publish it.",
             edition=edition.code, standard=edition.standard.code, status=row.status.title,
             next=_next_code(edition.code)))
 
