@@ -174,3 +174,18 @@ def export(standard, edition, fmt, output):
         from lgo_assess.criteria.xlsx import write_workbook
         write_workbook(row.document, output)
     click.echo(f"wrote {row.label} to {output}")
+
+
+@cli.command("pdf")
+@click.argument("standard")
+@click.argument("edition")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@LANG_OPTION
+def pdf(standard, edition, output, lang):
+    """Write an imported edition as a printable A4 PDF (the same book as the web page's)."""
+    from lgo_assess.criteria.pdf import build_edition_pdf
+    row = _edition(standard, edition)
+    lang = lang or current_app.config["BABEL_DEFAULT_LOCALE"]
+    build_edition_pdf(row.to_edition(), output, language=lang, gettext=_gettext(lang),
+                      status=row.status.value)
+    click.echo(f"wrote {row.label} ({lang}) to {output}")

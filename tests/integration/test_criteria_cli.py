@@ -98,3 +98,11 @@ def test_yaml_export_and_retire(run, tmp_path):
     assert run("retire", "TST", "2569").exit_code == 0
     listing = run("list")
     assert "TST    2569     retired" in listing.output
+
+
+def test_pdf_command_writes_the_book(run, tmp_path):
+    assert run("import").exit_code == 0
+    target = tmp_path / "TST-2569.pdf"
+    result = run("pdf", "TST", "2569", "-o", target, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"%PDF")
