@@ -79,3 +79,26 @@ def answer_all(assessment, answers=SAO_FULL_ANSWERS, *, actor, today=DURING):
         services.save_response(assessment, code, data,
                                expected_version=response.version if response else None,
                                actor=actor, today=today)
+    cite_required_evidence(assessment, answers, actor=actor, today=today)
+
+
+def cite_required_evidence(assessment, codes=None, *, actor, today=DURING):
+    """Cite a fitting item of the LGO's library for each piece of required evidence still
+    missing (of the criteria ``codes``, or all), as an LGO completing its assessment does."""
+    from tests.factories import make_evidence_item
+    fiscal_year = assessment.cycle.fiscal_year
+    for code, expectations in services.missing_evidence(assessment).items():
+        if codes is not None and code not in codes:
+            continue
+        for expectation in expectations:
+            if expectation.kind == "url":
+                item = make_evidence_item(assessment.lgo, kind="url", fiscal_year=fiscal_year,
+                                          uploaded_by=actor)
+            elif expectation.kind == "photo":
+                item = make_evidence_item(assessment.lgo, filename="ภาพกิจกรรม.png",
+                                          content_type="image/png", fiscal_year=fiscal_year,
+                                          uploaded_by=actor)
+            else:
+                item = make_evidence_item(assessment.lgo, fiscal_year=fiscal_year,
+                                          uploaded_by=actor)
+            services.link_evidence(assessment, code, item.id, actor=actor, today=today)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, Float, ForeignKey, Integer,
                         String, Text, UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.core.db import UTCDateTime, db, utcnow
@@ -194,3 +194,30 @@ class AssessmentSnapshot(db.Model):
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     payload: Mapped[dict] = mapped_column(JSON)
     payload_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class EvidenceLink(db.Model):
+    """One evidence item of the LGO's library cited for one criterion of one assessment. The
+    same item may be cited by any number of criteria, in assessments of any standard, as long as
+    it belongs to the assessment's LGO and fiscal year (the services check)."""
+
+    __tablename__ = "evidence_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    criterion_code: Mapped[str] = mapped_column(String(20))
+    evidence_item_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="RESTRICT"), index=True)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(backref=backref(
+        "evidence_links", cascade="all, delete-orphan", order_by="EvidenceLink.id"))
+    item = relationship("EvidenceItem")
+    linked_by = relationship("User")
+
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "criterion_code", "evidence_item_id"),
+        CheckConstraint("length(criterion_code) > 0", name="has_criterion_code"),
+    )

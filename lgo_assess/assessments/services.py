@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from lgo_assess.assessments import policies, scoring
 from lgo_assess.assessments.models import (Assessment, AssessmentSnapshot, Cycle,
-                                           CycleExtension, Response, StatusChange)
+                                           CycleExtension, EvidenceLink, Response, StatusChange)
 from lgo_assess.assessments.states import AssessmentStatus, Transition, find_transition
 from lgo_assess.core.audit import record
 from lgo_assess.core.db import db, utcnow
-from lgo_assess.core.errors import Conflict, Forbidden, Invalid
+from lgo_assess.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lgo_assess.core.thaidate import today_bangkok
 from lgo_assess.criteria.edition import Edition
 from lgo_assess.registry.models import Lgo
@@ -381,3 +381,250 @@ def submit(assessment: Assessment, *, actor, today: date | None = None) -> Asses
     for provider in SNAPSHOT_EXTRAS:
         extra.update(provider(assessment))
     return snapshot(assessment, "submission", actor=actor, extra=extra)
+
+
+# -- Evidence links -----------------------------------------------------------------------------
+# The evidence package owns the items (files and links in an LGO's library for a fiscal year);
+# an ``EvidenceLink`` cites one item for one criterion. Imports of the evidence package stay
+# inside functions: it builds on this module, and its hooks are installed by
+# ``install_evidence_hooks`` when the app registers the assessments blueprint.
+
+def _evidence_item_class():
+    from lgo_assess.evidence.models import EvidenceItem
+    return EvidenceItem
+
+
+def _check_criterion_open(assessment: Assessment, criterion_code: str, *, actor,
+                          today: date | None) -> None:
+    if not policies.can_edit(actor, assessment):
+        raise Forbidden(_l("Only the LGO's own staff may change its assessment."))
+    edition = edition_of(assessment)
+    criterion = edition.criterion(criterion_code)
+    if criterion is None:
+        raise NotFound(_l("Unknown criterion %(code)s.", code=criterion_code))
+    if not edition.effective(criterion, assessment.lgo_type,
+                             assessment.area_tags or ()).applicable:
+        raise Invalid(_l("This criterion does not apply to this LGO."))
+    check_can_edit(assessment, criterion_code, today=today)
+
+
+def link_evidence(assessment: Assessment, criterion_code: str, item_id: int, *, actor,
+                  today: date | None = None) -> EvidenceLink:
+    """Cite an item of the LGO's library (same LGO, same fiscal year) for one criterion.
+    Linking an item twice to the same criterion changes nothing."""
+    _check_criterion_open(assessment, criterion_code, actor=actor, today=today)
+    item = db.session.get(_evidence_item_class(), item_id)
+    if item is None or item.is_deleted:
+        raise NotFound(_l("This evidence item is not in the library."))
+    if item.lgo_id != assessment.lgo_id or item.fiscal_year != assessment.cycle.fiscal_year:
+        raise Forbidden(_l("Only items of this LGO's evidence library for fiscal year %(fy)s "
+                           "can be cited here.", fy=assessment.cycle.fiscal_year))
+    for link in assessment.evidence_links:
+        if link.criterion_code == criterion_code and link.evidence_item_id == item.id:
+            return link
+    link = EvidenceLink(assessment_id=assessment.id, criterion_code=criterion_code,
+                        evidence_item_id=item.id, item=item,
+                        linked_by_id=getattr(actor, "id", None), linked_at=utcnow())
+    assessment.evidence_links.append(link)
+    db.session.flush()
+    record(actor, "evidence.linked", assessment, criterion=criterion_code,
+           evidence_item_id=item.id)
+    return link
+
+
+def unlink_evidence(assessment: Assessment, criterion_code: str, item_id: int, *, actor,
+                    today: date | None = None) -> None:
+    """Stop citing an item for one criterion (the item stays in the library)."""
+    _check_criterion_open(assessment, criterion_code, actor=actor, today=today)
+    link = next((link for link in assessment.evidence_links
+                 if link.criterion_code == criterion_code and link.evidence_item_id == item_id),
+                None)
+    if link is None:
+        raise NotFound(_l("This item is not cited for this criterion."))
+    assessment.evidence_links.remove(link)
+    db.session.flush()
+    record(actor, "evidence.unlinked", assessment, criterion=criterion_code,
+           evidence_item_id=item_id)
+
+
+def _is_photo(item) -> bool:
+    return item.is_file and (item.content_type or "").startswith("image/")
+
+
+# Which library items meet an expected kind of evidence, most specific kind first, so that a
+# photo is not used up by a "document" when a "photo" is also required.
+EVIDENCE_KIND_MATCHES = {
+    "url": lambda item: not item.is_file,
+    "photo": _is_photo,
+    "document": lambda item: item.is_file,
+    "system_record": lambda item: True,
+}
+_KIND_ORDER = ("url", "photo", "document", "system_record")
+
+
+def live_links(assessment: Assessment) -> list[EvidenceLink]:
+    """The links whose item is still in the library."""
+    return [link for link in assessment.evidence_links if not link.item.is_deleted]
+
+
+def missing_evidence(assessment: Assessment, effective=None) -> dict[str, list]:
+    """Required evidence with no matching item cited, by criterion code: each required
+    expectation needs its own item of a fitting kind (a ``url`` expectation a link, a ``photo``
+    an image file, a ``document`` a file, a ``system_record`` anything)."""
+    if effective is None:
+        effective = [e for e in edition_of(assessment).criteria_for(
+            assessment.lgo_type, assessment.area_tags or ()) if e.applicable]
+    items: dict[str, list] = {}
+    for link in live_links(assessment):
+        items.setdefault(link.criterion_code, []).append(link.item)
+    missing: dict[str, list] = {}
+    for eff in effective:
+        required = [e for e in eff.evidence if e.required]
+        if not required:
+            continue
+        free = list(items.get(eff.code, ()))
+        for expectation in sorted(required, key=lambda e: _KIND_ORDER.index(e.kind)
+                                  if e.kind in _KIND_ORDER else len(_KIND_ORDER)):
+            fits = EVIDENCE_KIND_MATCHES.get(expectation.kind, lambda item: True)
+            match = next((item for item in free if fits(item)), None)
+            if match is None:
+                missing.setdefault(eff.code, []).append(expectation)
+            else:
+                free.remove(match)
+    return missing
+
+
+def _required_evidence_check(assessment: Assessment, effective) -> list[Missing]:
+    return [Missing(code, "evidence", expectation.kind)
+            for code, expectations in missing_evidence(assessment, effective).items()
+            for expectation in expectations]
+
+
+def _evidence_snapshot(assessment: Assessment) -> dict:
+    """Every cited item per criterion, with the SHA-256 of each file, frozen at submission."""
+    cited: dict[str, list] = {}
+    for link in sorted(live_links(assessment),
+                       key=lambda l: (l.criterion_code, l.evidence_item_id)):
+        item = link.item
+        cited.setdefault(link.criterion_code, []).append({
+            "evidence_item_id": item.id, "kind": str(item.kind.value), "title": item.title,
+            "sha256": item.sha256, "url": item.url,
+            "size_bytes": item.size_bytes})
+    return {"evidence": cited}
+
+
+COMPLETENESS_CHECKS.append(_required_evidence_check)
+SNAPSHOT_EXTRAS.append(_evidence_snapshot)
+
+# Statuses in which the LGO still owns its answers: evidence cited only by assessments in these
+# states may be deleted from the library.
+_OPEN_STATUSES = (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED, AssessmentStatus.WITHDRAWN)
+
+
+def citing_assessments(item) -> list[tuple[Assessment, str]]:
+    """(assessment, criterion code) for every citation of ``item``."""
+    rows = db.session.execute(
+        select(Assessment, EvidenceLink.criterion_code)
+        .join(EvidenceLink, EvidenceLink.assessment_id == Assessment.id)
+        .where(EvidenceLink.evidence_item_id == item.id)
+        .order_by(Assessment.id, EvidenceLink.criterion_code)).all()
+    return [(assessment, code) for assessment, code in rows]
+
+
+def refuse_deleting_cited_evidence(item) -> str | None:
+    """Evidence DELETION_GUARD: an item cited by a submitted (or later) assessment stays."""
+    for assessment, code in citing_assessments(item):
+        if assessment.status not in _OPEN_STATUSES:
+            return str(_l("This item is cited by a submitted assessment (%(standard)s, "
+                          "criterion %(code)s, %(status)s): it cannot be deleted.",
+                          standard=assessment.edition.label, code=code,
+                          status=assessment.status.title))
+    return None
+
+
+def install_evidence_hooks() -> None:
+    """Register the assessments' guard with the evidence package (idempotent)."""
+    from lgo_assess.evidence import services as evidence_services
+    if refuse_deleting_cited_evidence not in evidence_services.DELETION_GUARDS:
+        evidence_services.DELETION_GUARDS.append(refuse_deleting_cited_evidence)
+
+
+# -- Starting from last year's assessment, evidence included -----------------------------------
+
+def start_assessment_from(cycle: Cycle, lgo: Lgo, *, actor, copy_from: Assessment | None = None,
+                          today: date | None = None) -> Assessment:
+    """``start_assessment``, and when it copies last year's answers, its evidence links too.
+    An item of an earlier fiscal year is carried into this year's library first (the same
+    stored file, never uploaded again); review results are never copied."""
+    existing = db.session.execute(select(Assessment).where(
+        Assessment.cycle_id == cycle.id, Assessment.lgo_id == lgo.id)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if copy_from is not None:
+        same_standard = (copy_from.edition.standard_id == cycle.edition.standard_id)
+        if not same_standard:
+            raise Invalid(_l("Answers can only be copied from an assessment of the same "
+                             "standard."))
+    assessment = start_assessment(cycle, lgo, actor=actor, today=today, copy_from=copy_from)
+    if copy_from is not None:
+        _copy_links(copy_from, assessment, actor=actor)
+    return assessment
+
+
+def _copy_links(source: Assessment, target: Assessment, *, actor) -> None:
+    edition = edition_of(target)
+    fiscal_year = target.cycle.fiscal_year
+    carried: dict[int, object] = {}
+    copied = 0
+    for link in live_links(source):
+        if edition.criterion(link.criterion_code) is None:
+            continue
+        item = link.item
+        if item.fiscal_year != fiscal_year:
+            if item.id not in carried:
+                carried[item.id] = _item_in_year(item, fiscal_year, actor=actor)
+            item = carried[item.id]
+        if any(l.criterion_code == link.criterion_code and l.evidence_item_id == item.id
+               for l in target.evidence_links):
+            continue
+        target.evidence_links.append(EvidenceLink(
+            assessment_id=target.id, criterion_code=link.criterion_code,
+            evidence_item_id=item.id, item=item, linked_by_id=getattr(actor, "id", None),
+            linked_at=utcnow()))
+        copied += 1
+    db.session.flush()
+    if copied:
+        record(actor, "evidence.links_copied", target, source_assessment_id=source.id,
+               links=copied, items_carried_forward=len(carried))
+
+
+def _item_in_year(item, fiscal_year: int, *, actor):
+    """The same evidence in the LGO's library for ``fiscal_year``: an item there with the same
+    content (or address), or a new item pointing at the same stored file."""
+    EvidenceItem = _evidence_item_class()
+    same = (EvidenceItem.sha256 == item.sha256) if item.is_file else (
+        EvidenceItem.url == item.url)
+    found = db.session.execute(select(EvidenceItem).where(
+        EvidenceItem.lgo_id == item.lgo_id, EvidenceItem.fiscal_year == fiscal_year,
+        EvidenceItem.deleted_at.is_(None), same).order_by(EvidenceItem.id).limit(1)
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    copy = EvidenceItem(
+        lgo_id=item.lgo_id, fiscal_year=fiscal_year, kind=item.kind, title=item.title,
+        description=item.description, sha256=item.sha256,
+        original_filename=item.original_filename, content_type=item.content_type,
+        size_bytes=item.size_bytes, url=item.url, accessed_on=item.accessed_on, note=item.note,
+        uploaded_by_id=actor.id, created_at=utcnow())
+    db.session.add(copy)
+    db.session.flush()
+    record(actor, "evidence.carried_forward", copy, from_item_id=item.id,
+           fiscal_year=fiscal_year, sha256=item.sha256, url=item.url)
+    return copy
+
+
+def library_items(assessment: Assessment) -> list:
+    """The items of the LGO's evidence library for the assessment's fiscal year, newest first."""
+    from lgo_assess.evidence import queries as evidence_queries
+    return list(db.session.scalars(evidence_queries.library_query(
+        assessment.lgo_id, assessment.cycle.fiscal_year)))
