@@ -10,6 +10,7 @@ BLUEPRINTS = (
     "lgo_assess.accounts.views",
     "lgo_assess.registry.views",
     "lgo_assess.criteria.views",
+    "lgo_assess.assessments.views",
     "lgo_assess.evidence.views",
 )
 
