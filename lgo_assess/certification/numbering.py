@@ -1,0 +1,52 @@
+"""Gap-free numbers: certificate serials (``GGL-2569-000042``, one series per standard and
+fiscal year) and decision references (``DLA-2569-000123``, one series per fiscal year).
+
+Each series is one ``number_counters`` row. Taking a number locks that row (SELECT … FOR UPDATE
+on PostgreSQL; on SQLite the INSERT that comes first takes the database's write lock) until the
+transaction ends, so concurrent issuers queue on it; if the transaction rolls back, so does the
+counter, and the next issuer gets the same number. Hence no gaps and no duplicates, at the cost
+of issuing one certificate of a series at a time (each holds the lock for milliseconds).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lgo_assess.certification.models import NumberCounter
+from lgo_assess.core.db import db
+
+DECISION_SERIES = "decision"
+DECISION_PREFIX = "DLA"
+
+
+def _ensure_counter(session, series: str, fiscal_year: int) -> None:
+    """Create the series' row if it is missing (two issuers racing to create it both succeed:
+    the second insert does nothing)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
+    session.execute(insert(NumberCounter).values(
+        series=series, fiscal_year=fiscal_year, last_value=0).on_conflict_do_nothing(
+        index_elements=["series", "fiscal_year"]))
+
+
+def next_number(series: str, fiscal_year: int, *, session=None) -> int:
+    """The next number of ``series`` in ``fiscal_year`` (1, 2, 3 …), held until the caller's
+    transaction ends."""
+    session = session or db.session
+    _ensure_counter(session, series, fiscal_year)
+    where = (NumberCounter.series == series, NumberCounter.fiscal_year == fiscal_year)
+    current = session.execute(
+        select(NumberCounter.last_value).where(*where).with_for_update()).scalar_one()
+    session.execute(update(NumberCounter).where(*where).values(last_value=current + 1))
+    return current + 1
+
+
+def certificate_serial(standard_code: str, fiscal_year: int, *, session=None) -> str:
+    number = next_number(f"certificate:{standard_code}", fiscal_year, session=session)
+    return f"{standard_code}-{fiscal_year}-{number:06d}"
+
+
+def decision_reference(fiscal_year: int, *, session=None) -> str:
+    number = next_number(DECISION_SERIES, fiscal_year, session=session)
+    return f"{DECISION_PREFIX}-{fiscal_year}-{number:06d}"

@@ -1,0 +1,59 @@
+"""Who may decide, revoke, correct and see certificates. The login gate checks the permission
+(``DECIDE_CERTIFICATION`` / ``REVOKE_CERTIFICATE``, held by DLA approvers); these predicates add
+the rules about the object: nobody who scored an assessment decides it, and the approver who asks
+for a revocation is never the one who confirms it."""
+from __future__ import annotations
+
+from lgo_assess.assessments import policies as assessment_policies
+from lgo_assess.assessments.states import AssessmentStatus
+from lgo_assess.certification import review_adapter
+from lgo_assess.certification.models import (Certificate, CertificateStatus, Decision,
+                                              RevocationRequest, RevocationStatus)
+from lgo_assess.core.security import Role
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_approver(user) -> bool:
+    return _authenticated(user) and user.has_role(Role.DLA_APPROVER)
+
+
+def scored(user, assessment) -> bool:
+    return _authenticated(user) and user.id in review_adapter.scorers_of(assessment)
+
+
+def can_decide(user, assessment) -> bool:
+    return (is_approver(user) and assessment.status == AssessmentStatus.RECOMMENDED
+            and not scored(user, assessment))
+
+
+def can_request_revocation(user, decision: Decision) -> bool:
+    return (is_approver(user) and decision.is_approved and not decision.is_revoked
+            and decision.pending_revocation is None)
+
+
+def can_confirm_revocation(user, request: RevocationRequest) -> bool:
+    return (is_approver(user) and request.status == RevocationStatus.PENDING
+            and request.requested_by_id != user.id)
+
+
+def can_cancel_revocation(user, request: RevocationRequest) -> bool:
+    return is_approver(user) and request.status == RevocationStatus.PENDING
+
+
+def can_correct(user, certificate: Certificate) -> bool:
+    return is_approver(user) and certificate.status == CertificateStatus.VALID
+
+
+def can_view_certificate(user, certificate: Certificate) -> bool:
+    """The certificate's record page (its public page is open to anyone): DLA, the LGO's own
+    staff and the officers of its province."""
+    if not _authenticated(user):
+        return False
+    if user.roles & {Role.DLA_APPROVER, Role.DLA_ADMIN}:
+        return True
+    lgo = certificate.lgo
+    return (assessment_policies.is_lgo_member(user, lgo.id)
+            or assessment_policies.is_provincial_officer_for(user, lgo.province_id))
