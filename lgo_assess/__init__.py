@@ -12,6 +12,7 @@ BLUEPRINTS = (
     "lgo_assess.criteria.views",
     "lgo_assess.assessments.views",
     "lgo_assess.evidence.views",
+    "lgo_assess.review.views",
 )
 
 CLI_GROUPS = (

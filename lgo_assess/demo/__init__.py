@@ -26,6 +26,7 @@ STEPS = (
     "lgo_assess.demo.registry",
     "lgo_assess.demo.accounts",
     "lgo_assess.demo.criteria",
+    "lgo_assess.demo.review",
 )
 
 DEMO_EMAIL_DOMAIN = "demo.example"   # a reserved domain (RFC 2606): mail to it goes nowhere

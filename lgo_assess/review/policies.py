@@ -82,6 +82,11 @@ def can_see_team_scores(user, assessment) -> bool:
     return is_dla(user) and assessment.status in AFTER_REVIEW
 
 
+def can_view_scores_page(user, assessment) -> bool:
+    """The side-by-side page: the team; DLA (who sees the scores once the review is over)."""
+    return is_team_member(user, assessment) or is_dla(user)
+
+
 def can_answer_requests(user, assessment) -> bool:
     return _authenticated(user) and assessment_policies.is_lgo_member(user, assessment.lgo_id)
 

@@ -620,6 +620,9 @@ def answer_requests(assessment: Assessment, *, actor) -> AssessmentSnapshot:
     ``evidence_answer`` freezes what it sent; the open requests become answered."""
     if not policies.can_answer_requests(actor, assessment):
         raise Forbidden(_l("Only the LGO's own staff answer its evidence requests."))
+    if assessment.status != S.EVIDENCE_REQUESTED:
+        raise Invalid(_l("Nothing is asked of the LGO now; the assessment is %(status)s.",
+                         status=assessment.status.title))
     open_requests = requests_of(assessment, status=EvidenceRequestStatus.OPEN)
     assessments.transition(assessment, S.IN_REVIEW, actor=actor)
     extra: dict = {}
@@ -829,6 +832,9 @@ def complete_review(assessment: Assessment, *, actor) -> None:
 
 def reopen_review(assessment: Assessment, *, actor) -> None:
     _lead_assignment(assessment, actor)
+    if assessment.status != S.REVIEWED:
+        raise Invalid(_l("Only a reviewed assessment can be reopened; this one is %(status)s.",
+                         status=assessment.status.title))
     assessments.transition(assessment, S.IN_REVIEW, actor=actor)
 
 

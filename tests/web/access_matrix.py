@@ -23,6 +23,7 @@ from lgo_assess.core.security import Role
 from tests.web import notification_scene
 from tests.web.evidence_scene import evidence_id
 from tests.web import assessment_scene
+from tests.web import review_scene
 
 ANONYMOUS = "anonymous"
 PRINCIPALS = (ANONYMOUS, *(role.value for role in Role))
@@ -119,6 +120,28 @@ ACCESS: dict[str, Access] = {
     "assessments.unlink_evidence": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "assessments.submit": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "assessments.withdraw": roles(Role.LGO_EXECUTIVE, scope="lgo"),
+    # review: the province's officer screens and assigns; assigned assessors score (others get
+    # 403 from the view); the LGO answers evidence requests; DLA sees calibration
+    "review.queue": roles(Role.PROVINCIAL_OFFICER),
+    "review.bulk_accept": roles(Role.PROVINCIAL_OFFICER),
+    "review.workload": roles(Role.PROVINCIAL_OFFICER),
+    "review.accept": roles(Role.PROVINCIAL_OFFICER, scope="province"),
+    "review.return_assessment": roles(Role.PROVINCIAL_OFFICER, scope="province"),
+    "review.team": roles(Role.PROVINCIAL_OFFICER, scope="province"),
+    "review.end_assignment": roles(Role.PROVINCIAL_OFFICER, Role.ASSESSOR, scope="province"),
+    "review.show": roles(Role.PROVINCIAL_OFFICER, Role.ASSESSOR, Role.DLA_APPROVER,
+                         scope="province"),
+    "review.changes": roles(Role.PROVINCIAL_OFFICER, Role.ASSESSOR, Role.DLA_APPROVER,
+                            scope="province"),
+    **{f"review.{name}": roles(Role.ASSESSOR) for name in (
+        "mine", "scores", "complete", "reopen", "request_evidence",
+        "schedule_visit", "visit", "onsite_sheet", "recommend")},
+    "review.consensus": roles(Role.ASSESSOR, Role.DLA_APPROVER),
+    "review.lgo_requests": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "review.answer_requests": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "review.settings": ADMIN,
+    "review.calibration_index": roles(Role.DLA_APPROVER, Role.DLA_ADMIN),
+    "review.calibration": roles(Role.DLA_APPROVER, Role.DLA_ADMIN),
 }
 
 
@@ -194,6 +217,7 @@ URL_ARGS_FOR: dict[str, dict[str, ArgValue]] = {
     "cycles.show": {"cycle_id": notification_scene.cycle_id},
     "cycles.extend": {"cycle_id": notification_scene.cycle_id},
     "assessments.start": {"cycle_id": lambda s, p: assessment_scene.cycle_id(p)},
+    **review_scene.URL_ARGS_FOR,
 }
 
 
