@@ -12,11 +12,13 @@ caller turns the code into a translated message.
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import re
 import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -129,6 +131,11 @@ def foreign_format(head: bytes) -> tuple[str, str] | None:
         if test(head):
             return name, reason
     return None
+
+
+# What a malformed archive can raise from zipfile and its decompressors.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError,
+               RuntimeError, ValueError, KeyError, struct.error, zlib.error, lzma.LZMAError)
 
 
 # Reading helpers ---------------------------------------------------------------------------------
@@ -279,7 +286,7 @@ def _check_zip(f: BinaryIO, size: int, head: bytes) -> FileType:
     try:
         archive = zipfile.ZipFile(f)
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except _ZIP_ERRORS:
         raise Refusal(DAMAGED, {"format": "ZIP"}) from None
     if not members or members[0].header_offset != 0:
         raise Refusal(DAMAGED, {"format": "ZIP"})
@@ -298,7 +305,7 @@ def _check_zip(f: BinaryIO, size: int, head: bytes) -> FileType:
     try:
         kind = _container_kind(archive, members, names)
         _check_members(archive, members, kind)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+    except _ZIP_ERRORS:
         raise Refusal(DAMAGED, {"format": "ZIP"}) from None
     return kind
 

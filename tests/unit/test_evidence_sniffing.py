@@ -189,3 +189,38 @@ def test_sniffing_reads_a_large_file_without_loading_it(tmp_path):
             tracemalloc.stop()
     assert kind is sniffing.PDF
     assert peak < 4 * 1024 * 1024, f"sniffing a 30 MB file allocated {peak} bytes"
+
+
+# Fuzzing: whatever the bytes, the checks answer with a type or a refusal, never a crash -------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SEEDS = [pdf_bytes(), image_bytes("JPEG"), image_bytes("PNG"), docx_bytes(), xlsx_bytes(),
+          odf_bytes("text"), docx_bytes(macro=True), plain_zip()]
+
+
+@st.composite
+def mutated_files(draw):
+    data = bytearray(draw(st.sampled_from(_SEEDS)))
+    for _ in range(draw(st.integers(0, 8))):
+        position = draw(st.integers(0, max(len(data) - 1, 0)))
+        action = draw(st.sampled_from(["flip", "cut", "insert"]))
+        if action == "flip" and data:
+            data[position] ^= draw(st.integers(1, 255))
+        elif action == "cut":
+            del data[position:position + draw(st.integers(1, 64))]
+        else:
+            data[position:position] = draw(st.binary(min_size=1, max_size=32))
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(mutated_files(), st.binary(max_size=2048)),
+       name=st.sampled_from(["a.pdf", "a.docx", "a.jpg", "", "x.zip"]))
+def test_any_bytes_get_a_type_or_a_refusal(data, name):
+    try:
+        kind = sniff_bytes(data, name)
+    except Refusal as refused:
+        assert refused.reason
+    else:
+        assert kind in sniffing.ALLOWED
