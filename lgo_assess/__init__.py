@@ -11,6 +11,8 @@ BLUEPRINTS = (
     "lgo_assess.registry.views",
     "lgo_assess.criteria.views",
     "lgo_assess.assessments.views",
+    "lgo_assess.assessments.cycle_views",
+    "lgo_assess.notifications.views",
     "lgo_assess.evidence.views",
     "lgo_assess.review.views",
 )
@@ -20,6 +22,7 @@ CLI_GROUPS = (
     "lgo_assess.accounts.cli",
     "lgo_assess.core.cli",
     "lgo_assess.criteria.cli",
+    "lgo_assess.notifications.cli",
     "lgo_assess.evidence.cli",
     "lgo_assess.demo",
 )

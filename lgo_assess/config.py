@@ -60,6 +60,9 @@ class Config:
     EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
     EVIDENCE_QUOTA_BYTES = 2 * 1024 * 1024 * 1024  # per LGO, each distinct file counted once
 
+    # E-mail by SMTP (STARTTLS if MAIL_USE_TLS; port 465: TLS). No MAIL_SERVER: kept in the outbox.
+    MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD = "", 587, "", ""
+    MAIL_USE_TLS, MAIL_FROM = True, "LGO Assess <no-reply@localhost>"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     TESTING = False
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
@@ -84,6 +87,10 @@ class Config:
             values["SESSION_COOKIE_SECURE"] = True
         if "TRUSTED_PROXIES" in env:
             values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
+        values.update({k: env[k] for k in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
+                                           "MAIL_FROM") if k in env})
+        values["MAIL_PORT"] = int(env.get("MAIL_PORT", cls.MAIL_PORT))
+        values["MAIL_USE_TLS"] = env.get("MAIL_USE_TLS", "1").lower() in ("1", "true", "yes")
         if "EVIDENCE_MAX_BYTES" in env:
             values["EVIDENCE_MAX_BYTES"] = int(env["EVIDENCE_MAX_BYTES"])
         return values

@@ -1,0 +1,1 @@
+"""Notifications: in-app messages for each user, e-mail through an outbox, deadline reminders."""
