@@ -26,6 +26,7 @@ STEPS = (
     "lgo_assess.demo.registry",
     "lgo_assess.demo.accounts",
     "lgo_assess.demo.criteria",
+    "lgo_assess.demo.assessments",
     "lgo_assess.demo.review",
 )
 
