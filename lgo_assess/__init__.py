@@ -25,6 +25,7 @@ CLI_GROUPS = (
     "lgo_assess.notifications.cli",
     "lgo_assess.evidence.cli",
     "lgo_assess.demo",
+    "lgo_assess.kpi.cli",
 )
 
 

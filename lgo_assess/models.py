@@ -9,3 +9,4 @@ from lgo_assess.notifications import models as notifications_models  # noqa: F40
 from lgo_assess.review import models as review_models  # noqa: F401
 from lgo_assess.certification import models as certification_models  # noqa: F401
 from lgo_assess.api import models as api_models  # noqa: F401
+from lgo_assess.kpi import summary as kpi_summary  # noqa: F401  (models + live roll-up)
