@@ -15,6 +15,8 @@ BLUEPRINTS = (
     "lgo_assess.notifications.views",
     "lgo_assess.evidence.views",
     "lgo_assess.review.views",
+    "lgo_assess.certification.views",
+    "lgo_assess.kpi.views",
 )
 
 CLI_GROUPS = (
@@ -24,6 +26,8 @@ CLI_GROUPS = (
     "lgo_assess.criteria.cli",
     "lgo_assess.notifications.cli",
     "lgo_assess.evidence.cli",
+    "lgo_assess.certification.cli",
+    "lgo_assess.certification.keys_cli",
     "lgo_assess.demo",
     "lgo_assess.kpi.cli",
 )

@@ -67,6 +67,10 @@ class Config:
     TESTING = False
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     TRUSTED_PROXIES = 0
+    # Certificates: emblem image (None: the built-in neutral one), signatory, verify-page limit.
+    CERTIFICATE_EMBLEM, CERTIFICATE_SIGNATORY_NAME_TH, CERTIFICATE_SIGNATORY_NAME_EN = None, "", ""
+    CERTIFICATE_SIGNATORY_TITLE_TH, CERTIFICATE_SIGNATORY_TITLE_EN = "", ""
+    VERIFY_RATE_LIMIT, VERIFY_RATE_WINDOW = 60, 60   # requests per address per window (s)
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> dict:
@@ -93,4 +97,7 @@ class Config:
         values["MAIL_USE_TLS"] = env.get("MAIL_USE_TLS", "1").lower() in ("1", "true", "yes")
         if "EVIDENCE_MAX_BYTES" in env:
             values["EVIDENCE_MAX_BYTES"] = int(env["EVIDENCE_MAX_BYTES"])
+        values.update({k: env[k] for k in env if k.startswith("CERTIFICATE_")})
+        values.update({k: int(env[k]) for k in ("VERIFY_RATE_LIMIT", "VERIFY_RATE_WINDOW")
+                       if k in env})
         return values

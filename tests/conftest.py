@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GEOGRAPHY_DIR = Path(os.environ.get("GEOGRAPHY_DIR", ROOT.parent / "shared" / "data" /
                                     "thailand-geography"))
 TEST_PASSWORD = "correct horse battery staple"
+SCENE_APPS: list = []  # the app, for scene helpers that build objects outside any app context
 
 
 def make_test_config(instance: Path, database_url: str) -> dict:
@@ -60,6 +61,7 @@ def database_url(tmp_path_factory) -> str:
 def app(tmp_path_factory, database_url):
     instance = tmp_path_factory.mktemp("instance")
     application = create_app(make_test_config(instance, database_url))
+    SCENE_APPS.append(application)
     with application.app_context():
         if db.engine.dialect.name == "postgresql":
             _reset_postgres(db.engine)

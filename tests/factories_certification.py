@@ -2,9 +2,11 @@
 that make someone a scorer), approvers, decisions and certificates."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
+from functools import wraps
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.certification import services
@@ -19,6 +21,29 @@ from tests.factories_assessments import make_assessment, make_cycle, make_publis
 ISSUED_ON = date(2026, 7, 15)      # FY 2569; with the TST edition's 36 months: to 2029-07-15
 
 
+@contextmanager
+def app_context():
+    """The app's context for factories that sign (KEYS_DIR comes from the config). Web tests
+    call them outside any context: then one is pushed for the call and what the factory made is
+    committed before it is left (leaving a context rolls back what is not)."""
+    if has_app_context():
+        yield
+        return
+    from tests.conftest import SCENE_APPS
+    with SCENE_APPS[-1].app_context():
+        yield
+        db.session.commit()
+
+
+def in_app_context(function):
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        with app_context():
+            return function(*args, **kwargs)
+    return wrapper
+
+
+@in_app_context
 def ensure_signing_key() -> str:
     """The active key of the app's KEYS_DIR (made once per test session)."""
     keys = KeyDirectory(current_app.config["KEYS_DIR"])
@@ -68,6 +93,7 @@ def make_recommended_assessment(lgo=None, cycle=None, *, level: str | None = "go
     return assessment
 
 
+@in_app_context
 def make_decision(assessment=None, *, approver=None, outcome=DecisionOutcome.APPROVED,
                   reason: str | None = None, issue: bool = True, today: date = ISSUED_ON,
                   **kwargs):
@@ -83,6 +109,7 @@ def make_decision(assessment=None, *, approver=None, outcome=DecisionOutcome.APP
                            today=today)
 
 
+@in_app_context
 def make_certificate(**kwargs):
     decision = make_decision(**kwargs)
     return decision.current_certificate

@@ -23,6 +23,7 @@ from lgo_assess.core.security import Role
 from tests.web import notification_scene
 from tests.web.evidence_scene import evidence_id
 from tests.web import assessment_scene
+from tests.web import certification_scene
 from tests.web import review_scene
 
 ANONYMOUS = "anonymous"
@@ -120,6 +121,13 @@ ACCESS: dict[str, Access] = {
     "assessments.unlink_evidence": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "assessments.submit": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "assessments.withdraw": roles(Role.LGO_EXECUTIVE, scope="lgo"),
+    # certification: DLA approvers decide, revoke and correct; verification pages, the
+    # register and the signing keys are public
+    **{f"certification.{name}": roles(Role.DLA_APPROVER) for name in (
+        "queue", "bulk_approve", "show_assessment", "decide", "decisions", "show_decision",
+        "request_revocation", "confirm_revocation", "cancel_revocation", "correct_certificate")},
+    **{f"certification.{name}": PUBLIC for name in (
+        "verify", "verify_pdf", "register", "register_csv", "keys_json", "public_key")},
     # review: the province's officer screens and assigns; assigned assessors score (others get
     # 403 from the view); the LGO answers evidence requests; DLA sees calibration
     "review.queue": roles(Role.PROVINCIAL_OFFICER),
@@ -135,8 +143,9 @@ ACCESS: dict[str, Access] = {
                             scope="province"),
     **{f"review.{name}": roles(Role.ASSESSOR) for name in (
         "mine", "scores", "complete", "reopen", "request_evidence",
-        "schedule_visit", "visit", "onsite_sheet", "recommend")},
+        "schedule_visit", "visit", "visit_photos", "onsite_sheet", "recommend")},
     "review.consensus": roles(Role.ASSESSOR, Role.DLA_APPROVER),
+    "review.lgo_index": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE),
     "review.lgo_requests": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "review.answer_requests": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "review.settings": ADMIN,
@@ -203,6 +212,11 @@ URL_ARGS: dict[str, ArgValue] = {
     "fy": lambda s, p: 2569,
     "evidence_id": lambda s, p: evidence_id(p),
     "assessment_id": lambda s, p: assessment_scene.assessment_id(p),
+    "decision_id": certification_scene.decision_id,
+    "request_id": certification_scene.request_id,
+    "certificate_id": certification_scene.certificate_id,
+    "token": certification_scene.token,
+    "kid": certification_scene.kid,
 }
 
 
@@ -217,6 +231,8 @@ URL_ARGS_FOR: dict[str, dict[str, ArgValue]] = {
     "cycles.show": {"cycle_id": notification_scene.cycle_id},
     "cycles.extend": {"cycle_id": notification_scene.cycle_id},
     "assessments.start": {"cycle_id": lambda s, p: assessment_scene.cycle_id(p)},
+    "certification.show_assessment": {"assessment_id": certification_scene.assessment_id},
+    "certification.decide": {"assessment_id": certification_scene.assessment_id},
     **review_scene.URL_ARGS_FOR,
 }
 
