@@ -2,17 +2,24 @@
 under review with their team."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from lgo_assess.assessments import services as assessments
+from lgo_assess.assessments.models import Cycle
 from lgo_assess.assessments.scoring import Answer
 from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
+from lgo_assess.criteria import services as criteria_services
+from lgo_assess.criteria.loader import load_file
+from lgo_assess.criteria.models import Standard, StandardEdition
 from lgo_assess.review import services as review
 from tests.factories import (make_district, make_evidence_item, make_lgo, make_province,
                              make_user)
-from tests.factories_assessments import (DURING, SAO_FULL_ANSWERS, answer_all, make_assessment,
-                                         make_cycle, make_lgo_team, make_published_edition)
+from tests.factories_assessments import (DURING, SAO_FULL_ANSWERS, TST_EDITION, answer_all,
+                                         make_assessment, make_cycle, make_lgo_team)
 
 
 def make_assessor(district=None, *, email: str | None = None):
@@ -54,12 +61,29 @@ def cite_required_evidence(assessment, editor) -> None:
             assessments.link_evidence(assessment, code, item.id, actor=editor, today=DURING)
 
 
+@functools.cache
+def _tst_file():
+    """The TST fixture edition, read once per run (loading the YAML is the slow part)."""
+    loaded = load_file(TST_EDITION)
+    assert not loaded.problems, loaded.problems
+    return loaded
+
+
+def published_tst_edition():
+    """TST 2569, imported and published on first use in a test."""
+    row = db.session.execute(
+        select(StandardEdition).join(Standard)
+        .where(Standard.code == "TST", StandardEdition.code == "2569")).scalar_one_or_none()
+    if row is None:
+        row = criteria_services.import_edition(_tst_file()).edition
+    if row.status == "draft":
+        criteria_services.publish_edition(row)
+    return row
+
+
 def default_cycle():
     """The TST 2569 cycle, opened on first use and shared by every review of a test."""
-    from sqlalchemy import select
-
-    from lgo_assess.assessments.models import Cycle
-    edition = make_published_edition()
+    edition = published_tst_edition()
     found = db.session.execute(select(Cycle).where(Cycle.edition_id == edition.id,
                                                    Cycle.fiscal_year == 2569)).scalar()
     return found or make_cycle(edition)

@@ -1,1 +1,2 @@
-"""Review: screening, assessor teams with conflict-of-interest rules, independent scoring and consensus, evidence requests, site visits, the recommendation to DLA and assessor calibration."""
+"""Review: screening, assessor teams under conflict-of-interest rules, independent scoring and
+consensus, evidence requests, site visits, the recommendation to DLA and assessor calibration."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField,
                      SelectChoice, SelectField, SelectMultipleField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -84,6 +85,13 @@ class FindingsForm(FlaskForm):
         Length(max=TEXT_MAX, message=_l("At most %(max)d characters.", max=TEXT_MAX))])
 
 
+class VisitPhotosForm(FlaskForm):
+    """Photos taken on site for one criterion, stored in the LGO's evidence library."""
+
+    criterion_code = HiddenField(validators=[DataRequired(message=_l("Choose the criterion."))])
+    photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*"})
+
+
 class RecommendationForm(FlaskForm):
     outcome = RadioField(_l("Recommendation"), choices=[
         SelectChoice(RecommendationOutcome.PASS.value, _l("Certify")),
@@ -112,7 +120,8 @@ def field_name(prefix: str, code: str, part: str) -> str:
     return f"{prefix}{code}-{part}"
 
 
-def parse_answer(effective: EffectiveCriterion, data, prefix: str) -> tuple[Answer | None, str | None]:
+def parse_answer(effective: EffectiveCriterion, data,
+                 prefix: str) -> tuple[Answer | None, str | None]:
     """The answer given for one criterion in ``data`` (request.form), or None when nothing was
     given; and an error message when what was given cannot be read."""
     def get(part):

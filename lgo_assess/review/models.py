@@ -227,8 +227,9 @@ class EvidenceRequest(db.Model):
     __table_args__ = (
         CheckConstraint("length(trim(reason)) > 0 AND due_on IS NOT NULL",
                         name="has_reason_and_due_date"),
-        CheckConstraint("status = 'open' OR (answered_at IS NOT NULL AND answered_by_id IS NOT NULL "
-                        "AND answer_snapshot_id IS NOT NULL)", name="answered_has_snapshot"),
+        CheckConstraint("status = 'open' OR (answered_at IS NOT NULL "
+                        "AND answered_by_id IS NOT NULL AND answer_snapshot_id IS NOT NULL)",
+                        name="answered_has_snapshot"),
         Index("ix_evidence_requests_assessment_id_status", "assessment_id", "status"),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import selectinload
 
 from lgo_assess.assessments import services as assessments
@@ -12,8 +12,9 @@ from lgo_assess.assessments.models import Assessment, Cycle
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
+from lgo_assess.core.thaidate import bangkok_date
 from lgo_assess.registry.models import Lgo
-from lgo_assess.review.models import Assignment
+from lgo_assess.review.models import Assignment, EvidenceRequest, EvidenceRequestStatus
 
 S = AssessmentStatus
 
@@ -62,7 +63,6 @@ def queue_row(assessment: Assessment) -> QueueRow:
     submitted = assessment.submitted_at
     late = False
     if submitted is not None:
-        from lgo_assess.core.thaidate import bangkok_date
         late = bangkok_date(submitted) > due
     return QueueRow(assessment, len(assessments.completeness(assessment)),
                     assessment.answered_count, assessment.applicable_count, due,
@@ -83,3 +83,22 @@ def my_assignments(user, *, include_finished: bool = False) -> list[Assignment]:
 def cycles() -> list[Cycle]:
     return list(db.session.execute(
         select(Cycle).order_by(Cycle.fiscal_year.desc(), Cycle.id.desc())).scalars())
+
+
+def lgo_assessments_with_requests(user) -> list[tuple[Assessment, int, int]]:
+    """(assessment, open requests, all requests) for the LGOs the user works for, those with
+    open requests first."""
+    lgo_ids = user.lgo_ids_with(Role.LGO_EDITOR, Role.LGO_EXECUTIVE)
+    if not lgo_ids:
+        return []
+    open_count = func.sum(func.cast(EvidenceRequest.status == EvidenceRequestStatus.OPEN,
+                                     Integer()))
+    rows = db.session.execute(
+        select(Assessment, open_count, func.count(EvidenceRequest.id))
+        .join(EvidenceRequest, EvidenceRequest.assessment_id == Assessment.id)
+        .where(Assessment.lgo_id.in_(lgo_ids))
+        .group_by(Assessment.id)
+        .order_by(Assessment.id.desc())).all()
+    found = [(assessment, int(opened or 0), int(total)) for assessment, opened, total in rows]
+    return sorted(found, key=lambda row: row[1] == 0)
+

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from lgo_assess.accounts.models import RoleGrant, User
 from lgo_assess.assessments import scoring
 from lgo_assess.assessments import services as assessments
-from lgo_assess.assessments.models import Assessment, AssessmentSnapshot, Cycle
+from lgo_assess.assessments.models import Assessment, AssessmentSnapshot, Cycle, StatusChange
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.core.audit import record
 from lgo_assess.core.db import db, utcnow
@@ -124,7 +124,6 @@ def accept_many(items: list[Assessment], *, actor) -> BulkOutcome:
 
 def return_reason(assessment: Assessment) -> str | None:
     """Why the assessment was last returned to the LGO, if it was."""
-    from lgo_assess.assessments.models import StatusChange
     return db.session.execute(
         select(StatusChange.reason).where(StatusChange.assessment_id == assessment.id,
                                           StatusChange.transition == "return")

@@ -36,7 +36,8 @@ from lgo_assess.review import pdf, policies, queries, services
 from lgo_assess.review.forms import (AddAssessorForm, BulkAcceptForm, ConfirmForm,
                                      EndAssignmentForm, EvidenceRequestForm, FindingsForm,
                                      RecommendationForm, ReturnForm, SettingsForm, TeamForm,
-                                     VisitForm, parse_answer, parse_ids, parse_text)
+                                     VisitForm, VisitPhotosForm, parse_answer, parse_ids,
+                                     parse_text)
 from lgo_assess.review.models import (AssignmentRole, EvidenceRequestStatus,
                                       RecommendationOutcome, SiteVisitStatus)
 
@@ -45,6 +46,8 @@ bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templa
 add_nav_entry(_l("Screening"), "review.queue", order=40,
               permission=Permission.SCREEN_ASSESSMENT)
 add_nav_entry(_l("My reviews"), "review.mine", order=41, permission=Permission.SCORE_ASSESSMENT)
+add_nav_entry(_l("Evidence requests"), "review.lgo_index", order=31,
+              permission=Permission.EDIT_ASSESSMENT)
 add_nav_entry(_l("Assessor calibration"), "review.calibration_index", order=72,
               permission=Permission.DECIDE_CERTIFICATION)
 
@@ -350,10 +353,10 @@ def _render_scores(assessment: Assessment, form, status: int = 200):
 
 
 def _item_url(item) -> str | None:
-    """The evidence item's page, when the evidence package is installed."""
+    """The page of an evidence item (or item id), when the evidence package is installed."""
     if "evidence.show_item" not in current_app.view_functions:
         return None
-    return url_for("evidence.show_item", evidence_id=item.id)
+    return url_for("evidence.show_item", evidence_id=getattr(item, "id", item))
 
 
 # -- Consensus ----------------------------------------------------------------------------------
@@ -469,6 +472,14 @@ def _payload_answer(data: dict | None) -> Answer | None:
 
 # -- The LGO's side of evidence requests --------------------------------------------------------
 
+@bp.get("/requests")
+@require(Permission.EDIT_ASSESSMENT)
+def lgo_index():
+    """The LGO's assessments that the review teams asked more evidence of."""
+    return render_template("review/lgo_index.html",
+                           rows=queries.lgo_assessments_with_requests(_me()))
+
+
 @bp.get("/<int:assessment_id>/lgo")
 @require(Permission.EDIT_ASSESSMENT)
 def lgo_requests(assessment_id: int):
@@ -568,7 +579,36 @@ def visit(assessment_id: int):
         prefix=FOUND, is_lead=policies.is_lead(me, assessment),
         consensus=services.consensus_of(assessment), own_answer=services.row_answer,
         names=_names(assessment), visits=services.visits_of(assessment),
-        done=SiteVisitStatus.DONE), status
+        done=SiteVisitStatus.DONE, photos_form=VisitPhotosForm(), item_url=_item_url), status
+
+
+@bp.post("/<int:assessment_id>/visit/photos")
+@require(Permission.SCORE_ASSESSMENT)
+def visit_photos(assessment_id: int):
+    """Photos taken on site: stored in the LGO's evidence library (through the evidence
+    services, with their checks) and cited in the visit's finding for one criterion."""
+    assessment = _load(assessment_id, policies.can_score)
+    form = VisitPhotosForm()
+    current = services.current_visit(assessment)
+    files = [f for f in (form.photos.data or []) if getattr(f, "filename", "")]
+    if current is None or not form.validate_on_submit() or not files:
+        flash(_form_errors(form) or _("Choose the photos to add."), "error")
+        return _back(assessment, "review.visit")
+    from lgo_assess.evidence import services as evidence
+    uploads = [evidence.Upload(f.stream, f.filename) for f in files]
+    try:
+        added = services.add_visit_photos(
+            current, form.criterion_code.data, uploads, actor=_me(),
+            settings=evidence.EvidenceSettings.from_config(current_app.config))
+    except DomainError as error:
+        _fail(error)
+        for message in (error.details.get("errors") or {}).values():
+            flash(str(message), "error")
+        return _back(assessment, "review.visit")
+    db.session.commit()
+    flash(ngettext("%(num)d photo added to the LGO's evidence library.",
+                   "%(num)d photos added to the LGO's evidence library.", len(added)), "success")
+    return _back(assessment, "review.visit")
 
 
 @bp.get("/<int:assessment_id>/onsite-sheet.pdf")

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from lgo_assess.assessments import services as assessments
-from lgo_assess.assessments.models import AssessmentSnapshot
 from lgo_assess.assessments.scoring import Answer
 from lgo_assess.assessments.states import AssessmentStatus as S
 from lgo_assess.core.audit import AuditEvent
@@ -19,8 +18,8 @@ from lgo_assess.review.models import (AssignmentRole, ConsensusScore, EvidenceRe
                                       EvidenceRequestStatus, Recommendation,
                                       RecommendationOutcome, SiteVisitStatus)
 from tests.factories import make_district, make_lgo, make_user
-from tests.factories_assessments import DURING, make_cycle
-from tests.factories_review import (FULL_MARKS, agree_all, make_assessor, make_in_review,
+from tests.factories_assessments import DURING
+from tests.factories_review import (agree_all, default_cycle, make_assessor, make_in_review,
                                     make_submitted, score_all)
 
 TODAY = DURING
@@ -481,12 +480,11 @@ def test_every_review_action_leaves_an_audit_event(db_session):
 # -- Calibration -----------------------------------------------------------------------------
 
 def test_calibration_shows_the_lenient_assessor(db_session):
-    cycle = make_cycle()
+    cycle = default_cycle()
     generous = make_assessor()
     reviews = []
     for _ in range(2):
         setup = make_in_review(members=0, cycle=cycle)
-        from lgo_assess.review.models import Assignment
         review.add_assessor(setup.assessment, generous, AssignmentRole.MEMBER,
                             actor=setup.officer)
         score_all(setup, setup.lead, {"1.1": Answer(level=2)})

@@ -130,7 +130,7 @@ URL_ARGS_FOR = {
     **{f"review.{name}": _ASSESSMENT for name in (
         "show", "accept", "return_assessment", "team", "end_assignment", "scores", "consensus",
         "complete", "reopen", "request_evidence", "changes", "lgo_requests", "answer_requests",
-        "schedule_visit", "visit", "onsite_sheet", "recommend")},
+        "schedule_visit", "visit", "visit_photos", "onsite_sheet", "recommend")},
     "review.settings": _CYCLE,
     "review.calibration": _CYCLE,
 }

@@ -8,6 +8,7 @@ import re
 import subprocess
 import unicodedata
 
+import io
 from datetime import date
 
 import pytest
@@ -174,6 +175,8 @@ def test_the_lgo_sees_only_the_requested_criteria_and_answers(client, login):
                             actor=setup.lead, today=DURING)
     db.session.commit()
     login(setup.editor)
+    listing = client.get("/review/requests").get_data(as_text=True)
+    assert f"/review/{setup.assessment.id}/lgo" in listing
     page = client.get(f"/review/{setup.assessment.id}/lgo")
     assert page.status_code == 200 and "ขอภาพหน้าเว็บไซต์" in page.get_data(as_text=True)
     assert client.post(f"/review/{setup.assessment.id}/lgo/answer").status_code == 302
@@ -234,3 +237,29 @@ def test_calibration_and_settings_pages_for_dla(client, login):
         "block_same_district": "", "min_team_size": "2"}).status_code == 302
     settings = review.settings_for(setup.assessment.cycle)
     assert settings.min_team_size == 2 and not settings.block_same_district
+
+
+def test_photos_from_the_visit_go_to_the_library_and_only_the_team_sees_them(client, login):
+    from lgo_assess.evidence.models import EvidenceItem
+    from tests.evidence_files import image_bytes
+    setup = make_in_review(members=0)
+    score_all(setup, setup.lead)
+    visit = review.schedule_visit(setup.assessment, date(2026, 2, 3), [], "ปลัด อบต.",
+                                  actor=setup.lead, today=DURING)
+    review.record_findings(visit, "ตรวจแล้ว", {"3.1": review.FindingInput("มีศูนย์จริง")},
+                           actor=setup.lead)
+    db.session.commit()
+    login(setup.lead)
+    response = client.post(f"/review/{setup.assessment.id}/visit/photos", data={
+        "criterion_code": "3.1", "photos": [(io.BytesIO(image_bytes("PNG")), "ศูนย์.png")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.session.refresh(visit)
+    [item_id] = visit.finding_for("3.1").evidence_item_ids
+    item = db.session.get(EvidenceItem, item_id)
+    assert item.lgo_id == setup.assessment.lgo_id and item.uploaded_by_id == setup.lead.id
+    assert item.fiscal_year == setup.assessment.cycle.fiscal_year
+    # The evidence package lets the assigned assessor in (ACCESS_GRANTERS), no other assessor.
+    assert client.get(f"/evidence/items/{item_id}").status_code == 200
+    login(make_assessor())
+    assert client.get(f"/evidence/items/{item_id}").status_code == 403
