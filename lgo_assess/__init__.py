@@ -17,6 +17,8 @@ BLUEPRINTS = (
     "lgo_assess.review.views",
     "lgo_assess.certification.views",
     "lgo_assess.kpi.views",
+    "lgo_assess.api.views",
+    "lgo_assess.api.token_views",
 )
 
 CLI_GROUPS = (

@@ -25,6 +25,7 @@ from tests.web.evidence_scene import evidence_id
 from tests.web import assessment_scene
 from tests.web import certification_scene
 from tests.web import review_scene
+from tests.web import api_scene
 
 ANONYMOUS = "anonymous"
 PRINCIPALS = (ANONYMOUS, *(role.value for role in Role))
@@ -151,6 +152,26 @@ ACCESS: dict[str, Access] = {
     "review.settings": ADMIN,
     "review.calibration_index": roles(Role.DLA_APPROVER, Role.DLA_ADMIN),
     "review.calibration": roles(Role.DLA_APPROVER, Role.DLA_ADMIN),
+    # API (requests carry the principal's token, see tests/web/api_scene.py): reads for any
+    # token, scoped by the view; writes for the roles that may; the document is public
+    "api.openapi_json": PUBLIC, "api.docs": PUBLIC,
+    **{f"api.{name}": LOGGED_IN for name in (
+        "list_regions", "list_provinces", "show_province", "list_lgos", "show_lgo",
+        "list_standards", "show_standard", "show_edition", "list_cycles", "show_cycle",
+        "list_assessments", "list_certificates", "show_certificate")},
+    "api.show_assessment": Access("authenticated", scope="lgo",
+                                  allowed_statuses=frozenset({403})),  # unassigned assessors
+    "api.save_response": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "api.link_evidence": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "api.unlink_evidence": Access("roles", frozenset({Role.LGO_EDITOR, Role.LGO_EXECUTIVE}),
+                                  "lgo", frozenset({404})),  # the item is not cited
+    "api.list_scores": Access("roles", frozenset({Role.ASSESSOR}), None, frozenset({403})),
+    "api.save_score": Access("roles", frozenset({Role.ASSESSOR}), None, frozenset({403})),
+    "api.list_kpis": LOGGED_IN,
+    "api.show_kpi": Access("authenticated", allowed_statuses=frozenset({403})),  # nation: DLA
+    **KPI_ACCESS,
+    "api_tokens.create_token": LOGGED_IN,
+    "api_tokens.revoke_token": Access("authenticated", allowed_statuses=frozenset({404})),
 }
 
 
@@ -217,6 +238,9 @@ URL_ARGS: dict[str, ArgValue] = {
     "certificate_id": certification_scene.certificate_id,
     "token": certification_scene.token,
     "kid": certification_scene.kid,
+    "serial": api_scene.serial,
+    "token_id": api_scene.token_id,
+    "kpi_id": api_scene.kpi_id,
 }
 
 
@@ -234,6 +258,7 @@ URL_ARGS_FOR: dict[str, dict[str, ArgValue]] = {
     "certification.show_assessment": {"assessment_id": certification_scene.assessment_id},
     "certification.decide": {"assessment_id": certification_scene.assessment_id},
     **review_scene.URL_ARGS_FOR,
+    "api.show_cycle": {"cycle_id": api_scene.cycle_id},
 }
 
 

@@ -14,6 +14,7 @@ from lgo_assess.registry.models import AreaTag, Lgo, Province, Subdistrict
 from tests.factories import (TEST_PASSWORD, make_district, make_lgo, make_province,
                              make_region, make_user)
 from tests.web.access_matrix import ANONYMOUS, Place, Scene
+from tests.web import api_scene
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -108,6 +109,8 @@ def session_cookie(app, email: str | None) -> str | None:
 
 
 def request_with(app, cookie: str | None, method: str, url: str):
+    if url.startswith("/api/"):
+        return api_scene.request(app, cookie, method, url)  # with a token: writes refuse cookies
     client = app.test_client()
     if cookie is not None:
         client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
