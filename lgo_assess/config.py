@@ -67,6 +67,7 @@ class Config:
     TESTING = False
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     TRUSTED_PROXIES = 0
+    API_RATE_LIMIT, API_RATE_WINDOW = 600, 600  # API requests per token per window (seconds)
     # Certificates: emblem image (None: the built-in neutral one), signatory, verify-page limit.
     CERTIFICATE_EMBLEM, CERTIFICATE_SIGNATORY_NAME_TH, CERTIFICATE_SIGNATORY_NAME_EN = None, "", ""
     CERTIFICATE_SIGNATORY_TITLE_TH, CERTIFICATE_SIGNATORY_TITLE_EN = "", ""
@@ -89,6 +90,7 @@ class Config:
             values["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"].rstrip("/")
         if env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
             values["SESSION_COOKIE_SECURE"] = True
+        values.update({k: int(env[k]) for k in ("API_RATE_LIMIT", "API_RATE_WINDOW") if k in env})
         if "TRUSTED_PROXIES" in env:
             values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         values.update({k: env[k] for k in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",

@@ -394,3 +394,10 @@ def test_a_kpi_figure_for_a_year_and_scope_with_the_rights_of_the_dashboards(cli
     assert _get(client, f"/api/v1/kpis/T-SHARE?scope={scope}", editor).status_code == 403
     assert _get(client, "/api/v1/kpis/NO-SUCH", dla).status_code == 404
     assert _get(client, "/api/v1/kpis/T-SHARE?scope=planet:mars", dla).status_code == 422
+
+
+def test_the_rate_limit_is_set_from_the_environment():
+    from lgo_assess.config import Config
+    assert (Config.API_RATE_LIMIT, Config.API_RATE_WINDOW) == (600, 600)
+    values = Config.from_env({"API_RATE_LIMIT": "1200", "API_RATE_WINDOW": "60"})
+    assert (values["API_RATE_LIMIT"], values["API_RATE_WINDOW"]) == (1200, 60)
