@@ -12,8 +12,8 @@ from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from lgo_assess.core.errors import Invalid
 from lgo_assess.core.thaidate import to_arabic_digits
@@ -172,11 +172,6 @@ class StartAssessmentForm(FlaskForm):
     """Start the LGO's assessment in a cycle, empty or from last year's answers."""
 
     copy_from = RadioField(_l("Start from"), validators=[Optional()], default="")
-
-
-class EvidenceLinkForm(FlaskForm):
-    item_id = IntegerField(_l("Evidence item"), validators=[
-        InputRequired(message=_l("Choose an item of the evidence library."))])
 
 
 class SubmitForm(FlaskForm):

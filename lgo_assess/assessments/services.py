@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lgo_assess.assessments import policies, scoring
 from lgo_assess.assessments.models import (Assessment, AssessmentSnapshot, Cycle,
@@ -22,6 +23,7 @@ from lgo_assess.core.db import db, utcnow
 from lgo_assess.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lgo_assess.core.thaidate import today_bangkok
 from lgo_assess.criteria.edition import Edition
+from lgo_assess.criteria.models import StandardEdition
 from lgo_assess.registry.models import Lgo
 
 
@@ -389,6 +391,9 @@ def submit(assessment: Assessment, *, actor, today: date | None = None) -> Asses
 # inside functions: it builds on this module, and its hooks are installed by
 # ``install_evidence_hooks`` when the app registers the assessments blueprint.
 
+MAX_ID = 2**31 - 1   # ids are 32-bit: a larger one names nothing and must not reach SQL
+
+
 def _evidence_item_class():
     from lgo_assess.evidence.models import EvidenceItem
     return EvidenceItem
@@ -413,7 +418,8 @@ def link_evidence(assessment: Assessment, criterion_code: str, item_id: int, *, 
     """Cite an item of the LGO's library (same LGO, same fiscal year) for one criterion.
     Linking an item twice to the same criterion changes nothing."""
     _check_criterion_open(assessment, criterion_code, actor=actor, today=today)
-    item = db.session.get(_evidence_item_class(), item_id)
+    valid_id = type(item_id) is int and 0 < item_id <= MAX_ID
+    item = db.session.get(_evidence_item_class(), item_id) if valid_id else None
     if item is None or item.is_deleted:
         raise NotFound(_l("This evidence item is not in the library."))
     if item.lgo_id != assessment.lgo_id or item.fiscal_year != assessment.cycle.fiscal_year:
@@ -527,6 +533,8 @@ def citing_assessments(item) -> list[tuple[Assessment, str]]:
         select(Assessment, EvidenceLink.criterion_code)
         .join(EvidenceLink, EvidenceLink.assessment_id == Assessment.id)
         .where(EvidenceLink.evidence_item_id == item.id)
+        .options(joinedload(Assessment.edition).defer(StandardEdition.document)
+                 .joinedload(StandardEdition.standard))
         .order_by(Assessment.id, EvidenceLink.criterion_code)).all()
     return [(assessment, code) for assessment, code in rows]
 

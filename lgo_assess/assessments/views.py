@@ -64,6 +64,8 @@ def _edition_without_document():
 def get_assessment_for(user, assessment_id: int) -> Assessment:
     """The assessment with everything the workspace reads, loaded in a fixed number of queries,
     if ``user`` is a member of its LGO (403 otherwise)."""
+    if not 0 < assessment_id <= services.MAX_ID:
+        raise NotFound()
     assessment = db.session.execute(
         select(Assessment).where(Assessment.id == assessment_id).options(
             joinedload(Assessment.cycle).selectinload(Cycle.extensions),
@@ -183,7 +185,7 @@ def start(lgo_id: int, cycle_id: int):
     if lgo_id not in current_user.lgo_ids_with(*LGO_ROLES):
         raise Forbidden(_l("Only the LGO's own staff may start its assessment."))
     lgo = db.session.get(Lgo, lgo_id)
-    cycle = db.session.get(Cycle, cycle_id)
+    cycle = db.session.get(Cycle, cycle_id) if 0 < cycle_id <= services.MAX_ID else None
     if lgo is None or cycle is None:
         raise NotFound()
     previous = previous_assessment(_previous_assessments([lgo.id]), lgo.id, cycle)

@@ -85,7 +85,8 @@ def test_required_evidence_is_matched_by_kind(db_session):
         "            required: true").replace(
         "description: {th: ภาพถ่ายศูนย์ข้อมูลข่าวสาร, en: Photo of the information centre}",
         "description: {th: ภาพถ่ายศูนย์ข้อมูลข่าวสาร, en: Photo of the information centre}\n"
-        "            required: true").replace("{standard: TST, criterion:", "{standard: TSK, criterion:")
+        "            required: true").replace("{standard: TST, criterion:",
+                                         "{standard: TSK, criterion:")
     loaded = load_text(text, "TSK/2569.yaml")
     assert not loaded.problems, loaded.problems
     row = criteria_services.import_edition(loaded).edition

@@ -10,7 +10,7 @@ from lgo_assess.assessments.models import Assessment
 from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
 from lgo_assess.core.thaidate import today_bangkok
-from tests.factories import make_evidence_item, make_lgo, make_user
+from tests.factories import make_lgo, make_user
 from tests.factories_assessments import answer_all, make_lgo_team
 from tests.web.assessment_scene import open_cycle_today, tst_edition_for
 

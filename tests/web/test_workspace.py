@@ -104,7 +104,8 @@ def test_without_javascript_the_form_saves_and_shows_a_conflict(app, client, log
     login(editor)
     url = f"/assessments/{assessment.id}/responses/1.2"
     saved = client.post(url, data={"version": "", "checked": ["a", "c"], "narrative": "เว็บไซต์"})
-    assert saved.status_code == 302 and saved.location.endswith(f"/assessments/{assessment.id}#c-1.2")
+    assert saved.status_code == 302
+    assert saved.location.endswith(f"/assessments/{assessment.id}#c-1.2")
     db.session.expire_all()
     assert assessment.response_for("1.2").checked == ["a", "c"]
     # A checklist with nothing ticked is an answer only when "none of these" is ticked.
@@ -329,8 +330,13 @@ def test_an_editor_of_another_lgo_is_refused(client, login, what):
     assert assessment.response_for("1.1") is None
 
 
-def test_an_unknown_criterion_is_404(client, login):
+def test_unknown_criteria_assessments_and_items_are_404(client, login):
     assessment, editor, _ = make_team()
     login(editor)
     response = save(client, assessment, "9.9", level=1)
     assert response.status_code == 404 and response.get_json()["status"] == 404
+    assert client.get("/assessments/99999999999999999999").status_code == 404
+    for item_id in (10**20, 0, -1, True):
+        cited = client.post(f"/assessments/{assessment.id}/responses/1.1/evidence",
+                            json={"item_id": item_id})
+        assert cited.status_code == 404, item_id

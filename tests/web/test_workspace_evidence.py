@@ -12,8 +12,7 @@ from lgo_assess.evidence import services as evidence_services
 from tests.evidence_files import image_bytes
 from tests.factories import make_evidence_item
 from tests.factories_assessments import answer_all
-from tests.web.workspace_helpers import (FY, article, client_for, make_team,
-                                         second_standard_cycle, submit_as)
+from tests.web.workspace_helpers import FY, article, make_team, second_standard_cycle, submit_as
 
 
 def _cite(client, assessment, code, item_id):
