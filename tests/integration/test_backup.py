@@ -1,0 +1,158 @@
+"""Backups: a database with rows and an evidence file is backed up, restored into an empty
+database and evidence folder, and compared; a tampered backup and a non-empty target are refused.
+Runs on the suite's engine (SQLite, or PostgreSQL with DATABASE_URL) in scratch databases."""
+import hashlib
+import io
+import json
+import uuid
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from lgo_assess import create_app
+from lgo_assess.core.backup import (MANIFEST, BackupError, create_backup, restore_backup,
+                                    row_counts, sha256_file)
+from lgo_assess.core.db import db
+from lgo_assess.evidence.storage import BlobStore
+from lgo_assess.registry.models import District, Province
+from tests.conftest import make_test_config
+
+BLOB = "หลักฐานการประชุมสภา 2568\n".encode() * 100
+
+
+def _scratch(database_url: str, tmp_path: Path, label: str):
+    """A URL of an empty database of its own, and a function that drops it."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / f'{label}.sqlite3'}", lambda: None
+    base = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    name = f"lgo_assess_test_backup_{label}_{uuid.uuid4().hex[:8]}"
+    with base.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with base.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        base.dispose()
+    return database_url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@pytest.fixture(scope="module")
+def source(database_url, tmp_path_factory):
+    """A migrated database with a province, two districts and one evidence blob (built once;
+    the tests only read it)."""
+    tmp_path = tmp_path_factory.mktemp("backup-source")
+    url, drop = _scratch(database_url, tmp_path, "src")
+    app = create_app(make_test_config(tmp_path / "src", url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    engine = create_engine(url)
+    with Session(engine) as session:
+        province = Province(code="98", name_th="จังหวัดสำรอง", name_en="Backup")
+        session.add_all([province,
+                         District(code="9801", province=province, name_th="อำเภอหนึ่ง",
+                                  name_en="One"),
+                         District(code="9802", province=province, name_th="อำเภอสอง",
+                                  name_en="Two")])
+        session.commit()
+    engine.dispose()
+    store = BlobStore(tmp_path / "src-evidence")
+    blob = store.commit(store.stage(io.BytesIO(BLOB)))
+    try:
+        yield url, store.root, blob
+    finally:
+        drop()
+
+
+@pytest.fixture
+def target(database_url, tmp_path):
+    url, drop = _scratch(database_url, tmp_path, "dst")
+    try:
+        yield url, tmp_path / "dst-evidence"
+    finally:
+        drop()
+
+
+def test_backup_then_restore_into_an_empty_instance(source, target, tmp_path):
+    url, evidence, blob = source
+    manifest = create_backup(url, evidence, tmp_path / "bk")
+    assert manifest["tables"]["provinces"] == 1 and manifest["tables"]["districts"] == 2
+    assert manifest["tables"]["alembic_version"] == 1
+    relative = f"evidence/{blob.name[:2]}/{blob.name[2:4]}/{blob.name}"
+    assert manifest["files"][relative] == hashlib.sha256(BLOB).hexdigest()
+    assert json.loads((tmp_path / "bk" / MANIFEST).read_text()) == manifest
+
+    target_url, target_evidence = target
+    report = restore_backup(tmp_path / "bk", target_url, target_evidence)
+    assert report.blobs == 1
+    assert row_counts(target_url) == row_counts(url) == manifest["tables"]
+    restored = BlobStore(target_evidence).path_for(blob.name)
+    assert sha256_file(restored) == blob.name
+    engine = create_engine(target_url)
+    with engine.connect() as connection:
+        names = connection.execute(text("SELECT name_th FROM districts ORDER BY code")).scalars()
+        assert list(names) == ["อำเภอหนึ่ง", "อำเภอสอง"]
+    engine.dispose()
+
+    # A second restore into the now-filled database is refused before anything is touched.
+    with pytest.raises(BackupError, match="not empty"):
+        restore_backup(tmp_path / "bk", target_url, tmp_path / "other-evidence")
+
+
+def test_a_tampered_blob_is_refused_naming_it(source, target, tmp_path):
+    url, evidence, blob = source
+    create_backup(url, evidence, tmp_path / "bk")
+    relative = f"evidence/{blob.name[:2]}/{blob.name[2:4]}/{blob.name}"
+    (tmp_path / "bk" / relative).write_bytes(BLOB + b"forged")
+    with pytest.raises(BackupError, match=relative):
+        restore_backup(tmp_path / "bk", *target)
+    assert row_counts(target[0]) == {}  # nothing was restored
+    assert not target[1].exists()
+
+
+def test_a_tampered_manifest_is_refused(source, target, tmp_path):
+    url, evidence, _ = source
+    manifest = create_backup(url, evidence, tmp_path / "bk")
+    db_file = manifest["database_file"]
+    manifest["files"][db_file] = "0" * 64
+    (tmp_path / "bk" / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(BackupError, match=db_file):
+        restore_backup(tmp_path / "bk", *target)
+
+
+def test_a_forged_blob_with_a_matching_manifest_is_refused(source, target, tmp_path):
+    """Rewriting a blob and its hash in the manifest still fails: a blob is named by its hash."""
+    url, evidence, blob = source
+    manifest = create_backup(url, evidence, tmp_path / "bk")
+    relative = f"evidence/{blob.name[:2]}/{blob.name[2:4]}/{blob.name}"
+    (tmp_path / "bk" / relative).write_bytes(b"forged")
+    manifest["files"][relative] = hashlib.sha256(b"forged").hexdigest()
+    (tmp_path / "bk" / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(BackupError, match="does not match its name"):
+        restore_backup(tmp_path / "bk", *target)
+
+
+def test_backup_refuses_a_non_empty_folder(source, tmp_path):
+    url, evidence, _ = source
+    (tmp_path / "bk").mkdir()
+    (tmp_path / "bk" / "old").write_text("x")
+    with pytest.raises(BackupError, match="not empty"):
+        create_backup(url, evidence, tmp_path / "bk")
+
+
+def test_cli_create_and_restore(source, target, tmp_path):
+    url, evidence, _ = source
+    app = create_app({**make_test_config(tmp_path / "app", url), "EVIDENCE_DIR": evidence})
+    result = app.test_cli_runner().invoke(args=["backup", "create", str(tmp_path / "bk")])
+    assert result.exit_code == 0, result.output
+    assert "1 evidence files" in result.output
+    target_url, target_evidence = target
+    app = create_app({**make_test_config(tmp_path / "dst", target_url),
+                      "EVIDENCE_DIR": target_evidence})
+    result = app.test_cli_runner().invoke(args=["backup", "restore", str(tmp_path / "bk")])
+    assert result.exit_code == 0, result.output
+    assert "counts match the manifest" in result.output
+    assert "audit log intact" in result.output
