@@ -26,6 +26,7 @@ from tests.web import assessment_scene
 from tests.web import certification_scene
 from tests.web import review_scene
 from tests.web import api_scene
+from tests.web import kpi_scene
 
 ANONYMOUS = "anonymous"
 PRINCIPALS = (ANONYMOUS, *(role.value for role in Role))
@@ -58,6 +59,28 @@ ADMIN = roles(Role.DLA_ADMIN)
 EVIDENCE_VIEWERS = (Role.LGO_EDITOR, Role.LGO_EXECUTIVE, Role.PROVINCIAL_OFFICER,
                     Role.DLA_APPROVER, Role.DLA_ADMIN)
 EVIDENCE_ITEM = Access("roles", frozenset(Role), "lgo", frozenset({403}))
+
+# KPIs: DLA executives (approvers, administrators) see the nation, provincial officers their
+# province (a drill-down outside it is 403), an LGO's staff their LGO (assessors get 403);
+# approvers enter values, administrators set targets; open data is public
+KPI_NATIONAL = roles(Role.DLA_APPROVER, Role.DLA_ADMIN)
+KPI_ACCESS: dict[str, Access] = {
+    **{f"kpi.{name}": KPI_NATIONAL for name in (
+        "national", "national_export", "show", "cycle", "report_pdf")},
+    **{f"kpi.{name}": Access("roles", frozenset({Role.PROVINCIAL_OFFICER, Role.DLA_APPROVER,
+                                                 Role.DLA_ADMIN}), None, frozenset({403}))
+       for name in ("drilldown", "drilldown_export")},
+    "kpi.province_index": roles(Role.PROVINCIAL_OFFICER, Role.DLA_APPROVER, Role.DLA_ADMIN),
+    **{f"kpi.{name}": roles(Role.PROVINCIAL_OFFICER, Role.DLA_APPROVER, Role.DLA_ADMIN,
+                            scope="province") for name in ("province", "province_export")},
+    **{f"kpi.{name}": Access("authenticated", scope="lgo", allowed_statuses=frozenset({403}))
+       for name in ("lgo", "lgo_export")},
+    "kpi.values": roles(Role.DLA_APPROVER), "kpi.edit_value": roles(Role.DLA_APPROVER),
+    "kpi.value_file": Access("roles", frozenset({Role.DLA_APPROVER, Role.DLA_ADMIN}), None,
+                             frozenset({404})),          # the scene's value has no file
+    "kpi.targets": roles(Role.DLA_ADMIN),
+    "kpi.open_data": PUBLIC, "kpi.open_dataset": PUBLIC,
+}
 
 ACCESS: dict[str, Access] = {
     "static": PUBLIC,
@@ -170,6 +193,7 @@ ACCESS: dict[str, Access] = {
     "api.list_kpis": LOGGED_IN,
     "api.show_kpi": Access("authenticated", allowed_statuses=frozenset({403})),  # nation: DLA
     **KPI_ACCESS,
+    **KPI_ACCESS,
     "api_tokens.create_token": LOGGED_IN,
     "api_tokens.revoke_token": Access("authenticated", allowed_statuses=frozenset({404})),
 }
@@ -259,6 +283,10 @@ URL_ARGS_FOR: dict[str, dict[str, ArgValue]] = {
     "certification.decide": {"assessment_id": certification_scene.assessment_id},
     **review_scene.URL_ARGS_FOR,
     "api.show_cycle": {"cycle_id": api_scene.cycle_id},
+    "kpi.cycle": {"cycle_id": notification_scene.cycle_id},
+    "kpi.edit_value": {"kpi_id": kpi_scene.manual_kpi_id},
+    "kpi.value_file": {"kpi_id": kpi_scene.manual_kpi_id},
+    "kpi.open_dataset": {"dataset": lambda s, p: "certificates", "fmt": lambda s, p: "csv"},
 }
 
 
