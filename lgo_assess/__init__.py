@@ -25,6 +25,7 @@ CLI_GROUPS = (
     "lgo_assess.registry.cli",
     "lgo_assess.accounts.cli",
     "lgo_assess.core.cli",
+    "lgo_assess.core.backup_cli",
     "lgo_assess.criteria.cli",
     "lgo_assess.notifications.cli",
     "lgo_assess.evidence.cli",
