@@ -24,7 +24,7 @@ def _database_url(raw: str | None, instance_dir: Path) -> str:
 class Config:
     """Defaults; ``from_env`` overlays the environment."""
 
-    SECRET_KEY = "dev-only-not-secret"
+    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 -- development default; production must set SECRET_KEY (see SECURITY.md)
     INSTANCE_DIR = PROJECT_ROOT / "instance"
     SQLALCHEMY_DATABASE_URI = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -43,7 +43,7 @@ class Config:
     LANGUAGES = ("th", "en")
 
     # Password hashing: werkzeug's scrypt by default (memory-hard, OWASP-approved).
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 -- the name of a hash algorithm, not a password
     PASSWORD_MIN_LENGTH = 12
     # Failed logins allowed per e-mail address and per IP address within the window (seconds).
     LOGIN_THROTTLE_WINDOW = 15 * 60

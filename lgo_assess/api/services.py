@@ -15,7 +15,7 @@ from lgo_assess.core.audit import record
 from lgo_assess.core.db import db, utcnow
 from lgo_assess.core.errors import Invalid, NotFound
 
-TOKEN_MARK = "lgoa_"          # tells a leaked string apart as one of ours (secret scanners)
+TOKEN_MARK = "lgoa_"          # tells a leaked string apart as one of ours (secret scanners)  # noqa: S105 -- a public token prefix, not a secret
 PREFIX_LENGTH = 12            # "lgoa_" and the first 7 characters of the secret
 NAME_MAX = 100
 MAX_ACTIVE_TOKENS = 20

@@ -32,7 +32,7 @@ STEPS = (
 )
 
 DEMO_EMAIL_DOMAIN = "demo.example"   # a reserved domain (RFC 2606): mail to it goes nowhere
-DEMO_PASSWORD = "demo-lgo-assess-2569"
+DEMO_PASSWORD = "demo-lgo-assess-2569"  # noqa: S105 -- shared password of demo accounts only (published by flask demo logins)
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def render_pdf_page(source: Path, dest: Path, max_edge: int = MAX_EDGE // 4 * 3)
     prefix = dest.with_name(dest.stem + "-page")
     rendered = prefix.with_suffix(".png")
     try:
-        subprocess.run(_limited([binary, "-f", "1", "-l", "1", "-singlefile", "-png",
+        subprocess.run(_limited([binary, "-f", "1", "-l", "1", "-singlefile", "-png",  # noqa: S603 -- argument list (pdftoppm from shutil.which, our temp paths), no shell
                                  "-scale-to", str(max_edge), str(source), str(prefix)]),
                        check=True, timeout=PDF_TIMEOUT_SECONDS, capture_output=True)
         return rendered.is_file() and reencode_image(rendered, dest)

@@ -134,7 +134,7 @@ class _Municipality:
 
 def synthesize(geography: Geography, seed: int = 0) -> list[SynthLgo]:
     """The national registry for ``geography`` (DOPA's 77 provinces), ordered by code."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- seeded synthetic demo registry, not security
     provinces = {p.code: p for p in geography.provinces}
     if BANGKOK_CODE not in provinces or len(provinces) != TARGETS[PAO] + 1:
         raise ValueError("synthesize needs the whole national geography (77 provinces)")

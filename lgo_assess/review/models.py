@@ -58,7 +58,7 @@ class SiteVisitStatus(enum.StrEnum):
 
 
 class RecommendationOutcome(enum.StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 -- an outcome value ('pass'/'fail'), not a password
     FAIL = "fail"
 
     @property
