@@ -77,7 +77,8 @@ def test_validation_messages_are_in_thai_for_a_thai_user(client, login_as):
     db.session.commit()
     response = client.post("/admin/cycles/new", data=open_form(edition, opens_on=""))
     assert response.status_code == 422
-    assert 'lang="th"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'lang="th"' in html and "โปรดระบุวันที่เปิด" in html   # "Give the opening date."
 
 
 def test_only_published_editions_and_their_years(client, admin):
