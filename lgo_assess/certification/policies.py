@@ -4,7 +4,6 @@ the rules about the object: nobody who scored an assessment decides it, and the 
 for a revocation is never the one who confirms it."""
 from __future__ import annotations
 
-from lgo_assess.assessments import policies as assessment_policies
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.certification import review_adapter
 from lgo_assess.certification.models import (Certificate, CertificateStatus, Decision,
@@ -45,15 +44,3 @@ def can_cancel_revocation(user, request: RevocationRequest) -> bool:
 
 def can_correct(user, certificate: Certificate) -> bool:
     return is_approver(user) and certificate.status == CertificateStatus.VALID
-
-
-def can_view_certificate(user, certificate: Certificate) -> bool:
-    """The certificate's record page (its public page is open to anyone): DLA, the LGO's own
-    staff and the officers of its province."""
-    if not _authenticated(user):
-        return False
-    if user.roles & {Role.DLA_APPROVER, Role.DLA_ADMIN}:
-        return True
-    lgo = certificate.lgo
-    return (assessment_policies.is_lgo_member(user, lgo.id)
-            or assessment_policies.is_provincial_officer_for(user, lgo.province_id))

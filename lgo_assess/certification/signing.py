@@ -43,7 +43,7 @@ class SigningError(Exception):
     """No usable signing key, a key directory in a bad state, or an unreadable signed block."""
 
 
-# -- Canonical JSON --------------------------------------------------------------------------------
+# -- Canonical JSON -------------------------------------------------------------------------------
 
 def _normalise(value):
     if isinstance(value, str):
@@ -68,7 +68,7 @@ def canonical_json(data: dict) -> bytes:
                       separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-# -- Signed payloads -------------------------------------------------------------------------------
+# -- Signed payloads ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class SignedPayload:
@@ -132,7 +132,7 @@ def verify(signed: SignedPayload, public_key: Ed25519PublicKey | None) -> bool:
     return key_id(public_key) == signed.kid
 
 
-# -- Keys ------------------------------------------------------------------------------------------
+# -- Keys -----------------------------------------------------------------------------------------
 
 def key_id(public_key: Ed25519PublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -30,7 +30,7 @@ from lgo_assess.accounts.models import User
 from lgo_assess.assessments.models import Assessment
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.certification import services
-from lgo_assess.certification.models import Decision, DecisionOutcome
+from lgo_assess.certification.models import DecisionOutcome
 from lgo_assess.certification.signing import KeyDirectory
 from lgo_assess.core.db import db
 from lgo_assess.core.errors import DomainError

@@ -7,7 +7,6 @@ import re
 import stat
 import subprocess
 import unicodedata
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
