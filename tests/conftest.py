@@ -36,6 +36,7 @@ def make_test_config(instance: Path, database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
         "SERVER_NAME": None,
+        "DEMO_KPI_HISTORY": False,  # the KPI demo's past years: tests/integration/test_demo_kpi.py
     }
 
 

@@ -29,6 +29,7 @@ STEPS = (
     "lgo_assess.demo.assessments",
     "lgo_assess.demo.review",
     "lgo_assess.demo.certification",
+    "lgo_assess.demo.kpi",
 )
 
 DEMO_EMAIL_DOMAIN = "demo.example"   # a reserved domain (RFC 2606): mail to it goes nowhere
