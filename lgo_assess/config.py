@@ -41,6 +41,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
     LANGUAGES = ("th", "en")
+    CLI_LANGUAGE = None  # commands speak the default language unless the operator sets "en"
 
     # Password hashing: werkzeug's scrypt by default (memory-hard, OWASP-approved).
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 -- the name of a hash algorithm, not a password
@@ -84,6 +85,8 @@ class Config:
         values["KEYS_DIR"] = Path(env.get("KEYS_DIR", instance_dir / "keys"))
         if "GEOGRAPHY_DIR" in env:
             values["GEOGRAPHY_DIR"] = Path(env["GEOGRAPHY_DIR"])
+        if env.get("CLI_LANGUAGE") in cls.LANGUAGES:
+            values["CLI_LANGUAGE"] = env["CLI_LANGUAGE"]
         if "SECRET_KEY" in env:
             values["SECRET_KEY"] = env["SECRET_KEY"]
         if "PUBLIC_BASE_URL" in env:

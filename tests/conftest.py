@@ -34,6 +34,8 @@ def make_test_config(instance: Path, database_url: str) -> dict:
         "KEYS_DIR": instance / "keys",
         "GEOGRAPHY_DIR": GEOGRAPHY_DIR,
         "WTF_CSRF_ENABLED": False,
+        # Services' messages are asserted in their English source; pages ask for Thai themselves.
+        "CLI_LANGUAGE": "en",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
         "SERVER_NAME": None,
         "DEMO_KPI_HISTORY": False,  # the KPI demo's past years: tests/integration/test_demo_kpi.py
@@ -103,7 +105,8 @@ def db_session(app):
 
 @pytest.fixture
 def app_ctx(app):
-    with app.test_request_context():
+    """A request context in English, for asserting services' messages in their source text."""
+    with app.test_request_context("/?lang=en"):
         yield
 
 

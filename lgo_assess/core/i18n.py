@@ -11,7 +11,11 @@ from lgo_assess.core import thaidate
 def select_locale() -> str:
     """The user's saved language, then the session's choice, then Thai."""
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # the CLI: messages in the default language
+    if not has_request_context():
+        # The CLI: the operator's choice (CLI_LANGUAGE, e.g. "en"), else the default language.
+        cli_language = current_app.config.get("CLI_LANGUAGE")
+        if cli_language in languages:
+            return cli_language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
