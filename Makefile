@@ -27,7 +27,7 @@ demo: db
 	$(BIN)/flask demo load
 
 ## Run the app on SQLite with demo data at http://127.0.0.1:5000
-run: demo
+run: demo translations
 	$(BIN)/flask demo logins
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
