@@ -35,4 +35,4 @@ def rebuild():
     counts = summary.rebuild_summary(db.session)
     db.session.commit()
     click.echo(f"LGO-years: {counts['lgo_years']}, certified LGO-standard-years: "
-               f"{counts['lgo_standard_years']}")
+               f"{counts['lgo_standard_years']}, cells: {counts['cells']}")

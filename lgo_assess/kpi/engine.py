@@ -17,7 +17,8 @@ from lgo_assess.certification.models import Certificate
 from lgo_assess.core.db import db
 from lgo_assess.criteria.models import Standard, StandardEdition
 from lgo_assess.kpi import rollup, summary
-from lgo_assess.kpi.models import Kpi, KpiLgoStandardYear, KpiLgoYear, KpiTarget, KpiValue
+from lgo_assess.kpi.models import (POPULATION, Kpi, KpiCell, KpiLgoStandardYear, KpiLgoYear,
+                                   KpiTarget, KpiValue)
 from lgo_assess.kpi.rollup import Cells, Figure, Place, Scope, Spec
 from lgo_assess.registry.models import Lgo, LgoType, Province, Region
 
@@ -130,46 +131,39 @@ def specs(computed: list[Kpi]) -> dict[str, Spec]:
 # -- Cells ----------------------------------------------------------------------------------------
 
 def cells(fiscal_year: int, *, province_id: int | None = None) -> Cells:
-    """Counts of one fiscal year by (province, LGO type): two GROUP BY statements."""
+    """Counts of one fiscal year by (province, LGO type): one statement on ``kpi_cells``."""
     summary.ensure_fresh(db.session)
-    y, s = KpiLgoYear, KpiLgoStandardYear
-    where = [y.fiscal_year == fiscal_year]
+    c = KpiCell
+    query = select(c.province_id, c.lgo_type, c.standard_code, c.level_position, c.lgo_count) \
+        .where(c.fiscal_year == fiscal_year)
     if province_id is not None:
-        where.append(y.province_id == province_id)
+        query = query.where(c.province_id == province_id)
     result = Cells()
-    for province, lgo_type, n in db.session.execute(
-            select(y.province_id, y.lgo_type, func.count()).where(*where)
-            .group_by(y.province_id, y.lgo_type)):
-        result.population[(province, lgo_type)] = n
-    for province, lgo_type, standard, position, n in db.session.execute(
-            select(y.province_id, y.lgo_type, s.standard_code, s.level_position, func.count())
-            .join(s, and_(s.lgo_id == y.lgo_id, s.fiscal_year == y.fiscal_year)).where(*where)
-            .group_by(y.province_id, y.lgo_type, s.standard_code, s.level_position)):
-        result.certified[(province, lgo_type, standard)][position] = n
+    for province, lgo_type, standard, position, n in db.session.connection().execute(query).all():
+        if standard == POPULATION:
+            result.population[(province, lgo_type)] = n
+        else:
+            result.certified[(province, lgo_type, standard)][position] = n
     return result
 
 
 def year_cells(years=YEARS, *, province_id: int | None = None) -> dict[int, Cells]:
-    """Counts of several fiscal years by (LGO type) only, or for one province: for trends."""
+    """Counts of several fiscal years by LGO type (provinces folded into one, or only the
+    province given), for trends: one statement."""
     summary.ensure_fresh(db.session)
-    y, s = KpiLgoYear, KpiLgoStandardYear
-    where = [y.fiscal_year.in_(list(years))]
+    c = KpiCell
+    group = (c.fiscal_year, c.lgo_type, c.standard_code, c.level_position)
+    query = select(*group, func.sum(c.lgo_count)).where(c.fiscal_year.in_(list(years)))
     if province_id is not None:
-        where.append(y.province_id == province_id)
+        query = query.where(c.province_id == province_id)
     out = {fy: Cells() for fy in years}
-    # Without a province the geography does not matter: fold provinces into one pseudo-cell.
-    key = y.province_id if province_id is not None else None
-    group = [y.fiscal_year, y.lgo_type] + ([key] if key is not None else [])
-    for row in db.session.execute(select(*group, func.count()).where(*where).group_by(*group)):
-        fy, lgo_type, n = row[0], row[1], row[-1]
-        out[fy].population[(province_id or 0, lgo_type)] = n
-    group_s = group + [s.standard_code, s.level_position]
-    for row in db.session.execute(
-            select(*group_s, func.count())
-            .join(s, and_(s.lgo_id == y.lgo_id, s.fiscal_year == y.fiscal_year)).where(*where)
-            .group_by(*group_s)):
-        fy, lgo_type, standard, position, n = row[0], row[1], row[-3], row[-2], row[-1]
-        out[fy].certified[(province_id or 0, lgo_type, standard)][position] = n
+    key = province_id or 0
+    for fy, lgo_type, standard, position, n in db.session.connection().execute(
+            query.group_by(*group)).all():
+        if standard == POPULATION:
+            out[fy].population[(key, lgo_type)] = int(n)
+        else:
+            out[fy].certified[(key, lgo_type, standard)][position] = int(n)
     return out
 
 
@@ -224,8 +218,10 @@ class Row:
 
 
 def computed_row(kpi: Kpi, spec: Spec, year_cells_: Cells, places, scope: Scope,
-                 fiscal_year: int, all_targets: dict) -> Row:
-    fig: Figure = rollup.figure(year_cells_, places, spec, scope)
+                 fiscal_year: int, all_targets: dict, *, prefiltered: bool = False) -> Row:
+    """``prefiltered``: the cells are already the scope's own (``rollup.split``)."""
+    fig: Figure = rollup.figure(year_cells_, places, spec,
+                                Scope(rollup.NATION) if prefiltered else scope)
     return Row(kpi, scope, fiscal_year, fig.value, fig.numerator, fig.denominator,
                target_for(all_targets, kpi, fiscal_year, scope))
 
@@ -249,9 +245,13 @@ class Board:
     rows: list[Row]                                   # every KPI, national
     breakdown: dict[str, dict[str, list[Row]]]        # kind → kpi id → rows per scope
     trend: dict[str, list[Row]]                       # kpi id → rows per plan year
+    breakdown_scopes: dict[str, list[Scope]]          # kind → the scopes of ``breakdown``
 
     def scopes(self, kind: str) -> list[Scope]:
-        return rollup.scopes_present(self.cells, self.geography.places, kind)
+        if kind in self.breakdown_scopes:
+            return self.breakdown_scopes[kind]
+        return [Scope(kind, code) for code in sorted(
+            rollup.split(self.cells, self.geography.places, kind))]
 
 
 def board(fiscal_year: int, *, kinds=("admin4", "geo6", "type"),
@@ -272,11 +272,13 @@ def board(fiscal_year: int, *, kinds=("admin4", "geo6", "type"),
             if k.is_computed else manual_row(k, nation, fiscal_year, values, all_targets)
             for k in all_kpis]
     breakdown: dict[str, dict[str, list[Row]]] = {}
+    breakdown_scopes: dict[str, list[Scope]] = {}
     for kind in kinds:
-        scopes = rollup.scopes_present(now, places, kind)
-        breakdown[kind] = {k.id: [computed_row(k, spec_of[k.id], now, places, scope,
-                                               fiscal_year, all_targets) for scope in scopes]
-                           for k in computed}
+        parts = rollup.split(now, places, kind)
+        scopes = breakdown_scopes[kind] = [Scope(kind, code) for code in sorted(parts)]
+        breakdown[kind] = {k.id: [computed_row(k, spec_of[k.id], parts[scope.code], {}, scope,
+                                               fiscal_year, all_targets, prefiltered=True)
+                                  for scope in scopes] for k in computed}
     by_year = year_cells(trend_years)
     trend = {}
     for k in all_kpis:
@@ -285,7 +287,8 @@ def board(fiscal_year: int, *, kinds=("admin4", "geo6", "type"),
                                         all_targets) for fy in trend_years]
         else:
             trend[k.id] = [manual_row(k, nation, fy, values, all_targets) for fy in trend_years]
-    return Board(fiscal_year, all_kpis, spec_of, geo, now, rows, breakdown, trend)
+    return Board(fiscal_year, all_kpis, spec_of, geo, now, rows, breakdown, trend,
+                 breakdown_scopes)
 
 
 def figure_for(kpi_id: str, fiscal_year: int, scope_key: str = rollup.NATION) -> Row:

@@ -10,7 +10,10 @@ The **summary** has two tables, kept current by ``summary`` (session events):
   type and province in that year: the denominators, as the registry stood then;
 - ``kpi_lgo_standard_years``: one row per LGO, standard and fiscal year in which the LGO held a
   certificate of the standard valid on 30 September (Bangkok), with the position of the best
-  such certificate's result level in its edition (1 = the lowest level): the numerators.
+  such certificate's result level in its edition (1 = the lowest level): the numerators;
+- ``kpi_cells``: the two above counted per fiscal year, province and LGO type (and standard and
+  level position for the numerators), adjusted by the difference each change makes: the
+  dashboards read only this (a few thousand rows per year, whatever the number of LGOs).
 """
 from __future__ import annotations
 
@@ -156,4 +159,31 @@ class KpiLgoStandardYear(db.Model):
         CheckConstraint("level_position >= 1", name="level_position_positive"),
         Index("ix_kpi_lgo_standard_years_fy_standard", "fiscal_year", "standard_code",
               "level_position"),
+    )
+
+
+POPULATION = ""       # kpi_cells.standard_code of the denominator rows (level_position 0)
+
+
+class KpiCell(db.Model):
+    """Summary: how many LGOs active in ``fiscal_year`` in the province, of the type, there were
+    (``standard_code`` empty, ``level_position`` 0), or held a certificate of the standard whose
+    best level was at ``level_position`` on 30 September."""
+
+    __tablename__ = "kpi_cells"
+
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), primary_key=True)
+    lgo_type: Mapped[str] = mapped_column(String(30), primary_key=True)
+    standard_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    level_position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lgo_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("lgo_count >= 0", name="count_not_negative"),
+        CheckConstraint("(standard_code = '') = (level_position = 0)",
+                        name="population_has_no_level"),
+        # The national trend sums every year by type, standard and level: read from the index.
+        Index("ix_kpi_cells_trend", "fiscal_year", "lgo_type", "standard_code",
+              "level_position", "lgo_count"),
     )

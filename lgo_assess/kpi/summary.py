@@ -26,16 +26,16 @@ which the tests use as the oracle):
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Iterable
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import and_, delete, event, func, insert, inspect, literal, select, update
 from sqlalchemy.orm import Session, load_only
 
 from lgo_assess.certification.models import Certificate
 from lgo_assess.core.thaidate import fiscal_year_end
 from lgo_assess.criteria.models import Standard, StandardEdition
-from lgo_assess.kpi.models import KpiLgoStandardYear, KpiLgoYear
+from lgo_assess.kpi.models import POPULATION, KpiCell, KpiLgoStandardYear, KpiLgoYear
 from lgo_assess.registry.models import Lgo, LgoTypePeriod
 
 FIRST_YEAR, LAST_YEAR = 2561, 2570        # the plan's fiscal years (criteria/kpis catalogue)
@@ -178,6 +178,75 @@ def refresh_standards(session: Session, pairs: Iterable[tuple[int, str]], *,
     _insert_rows(connection, table, rows)
 
 
+# -- Cells: the counts the dashboards read ---------------------------------------------------------
+
+def _cell_queries(where_years=None, where_standards=None):
+    y, s = KpiLgoYear, KpiLgoStandardYear
+    population = select(y.fiscal_year, y.province_id, y.lgo_type,
+                        literal(POPULATION).label("standard_code"),
+                        literal(0).label("level_position"), func.count().label("lgo_count"))
+    certified = (select(y.fiscal_year, y.province_id, y.lgo_type, s.standard_code,
+                        s.level_position, func.count().label("lgo_count"))
+                 .join(s, and_(s.lgo_id == y.lgo_id, s.fiscal_year == y.fiscal_year)))
+    if where_years is not None:
+        population, certified = population.where(where_years), certified.where(where_years)
+    group = (y.fiscal_year, y.province_id, y.lgo_type)
+    return (population.group_by(*group),
+            certified.group_by(*group, s.standard_code, s.level_position))
+
+
+def contributions(connection, lgo_ids) -> Counter:
+    """What these LGOs add to each cell now."""
+    out: Counter = Counter()
+    ids = sorted(lgo_ids)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = KpiLgoYear.lgo_id.in_(ids[start:start + _CHUNK])
+        for query in _cell_queries(chunk):
+            for fy, province, lgo_type, standard, position, n in connection.execute(query):
+                out[(fy, province, str(lgo_type), standard, position)] += n
+    return out
+
+
+def apply_delta(connection, delta: Counter) -> bool:
+    """Add each difference to its cell: increases as upserts (creating the cell), decreases as
+    updates of the cell, which then goes when it reaches zero. False when a decrease found no
+    cell (the cells disagree with the rows: the caller rebuilds them)."""
+    table = KpiCell.__table__
+    columns = ("fiscal_year", "province_id", "lgo_type", "standard_code", "level_position")
+    increases = [dict(zip(columns, key), lgo_count=n) for key, n in delta.items() if n > 0]
+    if increases:
+        if connection.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        statement = upsert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(columns),
+            set_={"lgo_count": table.c.lgo_count + statement.excluded.lgo_count})
+        connection.execute(statement, increases)
+    consistent = True
+    for key, n in delta.items():
+        if n >= 0:
+            continue
+        where = [table.c[c] == v for c, v in zip(columns, key)]
+        result = connection.execute(update(table).where(*where, table.c.lgo_count >= -n)
+                                    .values(lgo_count=table.c.lgo_count + n))
+        if result.rowcount != 1:
+            consistent = False
+        connection.execute(delete(table).where(*where, table.c.lgo_count == 0))
+    return consistent
+
+
+def rebuild_cells(connection) -> int:
+    table = KpiCell.__table__
+    connection.execute(delete(table))
+    for query in _cell_queries():
+        connection.execute(insert(table).from_select(
+            ["fiscal_year", "province_id", "lgo_type", "standard_code", "level_position",
+             "lgo_count"], query))
+    return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
 def rebuild_summary(session: Session | None = None, *, lgos: bool = True,
                     certificates: bool = True) -> dict[str, int]:
     """Recompute the whole summary from the registry and the certificates (in the caller's
@@ -201,6 +270,7 @@ def rebuild_summary(session: Session | None = None, *, lgos: bool = True,
                               clear=False)
         counts["lgo_standard_years"] = connection.execute(
             select(db.func.count()).select_from(KpiLgoStandardYear.__table__)).scalar_one()
+    counts["cells"] = rebuild_cells(connection)
     session.info.pop(_STALE, None)
     return counts
 
@@ -252,10 +322,20 @@ def _after_flush(session: Session, _context) -> None:
                 lgos.add(obj.id)
         else:
             lgos.add(obj.lgo_id if obj.lgo_id is not None else getattr(obj.lgo, "id", None))
+    pairs = {p for p in pairs if p[0] is not None and p[1]}
+    affected = {i for i in lgos if i is not None} | {lgo_id for lgo_id, _ in pairs}
+    if not affected:
+        return
+    connection = session.connection()
+    before = contributions(connection, affected)
     if lgos:
         refresh_lgos(session, lgos)
     if pairs:
         refresh_standards(session, pairs)
+    after = contributions(connection, affected)
+    after.subtract(before)
+    if not apply_delta(connection, after):
+        session.info.setdefault(_STALE, set()).add("cells")
 
 
 def _do_orm_execute(state) -> None:

@@ -6,10 +6,10 @@ KPI values (DLA approvers) and of targets (DLA administrators). Open data lives 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, send_file, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
+                   render_template, request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -105,8 +105,13 @@ def kpi_helpers():
 
 def drill_url(kpi_id: str, fy: int, scope: Scope | str = rollup.NATION,
               subset: str = "certified", **extra) -> str:
+    """The drill-down's address (built once per KPI and request: a dashboard has hundreds)."""
     key = scope.key if isinstance(scope, Scope) else scope
-    return url_for("kpi.drilldown", kpi_id=kpi_id, fy=fy, scope=key, subset=subset, **extra)
+    bases = g.setdefault("kpi_drill_bases", {})
+    base = bases.get(kpi_id)
+    if base is None:
+        base = bases[kpi_id] = url_for("kpi.drilldown", kpi_id=kpi_id)
+    return base + "?" + urlencode({"fy": fy, "scope": key, "subset": subset, **extra})
 
 
 # -- Tables shared by pages, the exports and the report -------------------------------------------
@@ -129,13 +134,12 @@ def breakdown_rows(board: engine.Board, kind: str) -> list[tuple[Scope, list[eng
     """Per scope of one kind, the row of every computed KPI."""
     computed = [k for k in board.kpis if k.is_computed]
     if kind == "province":
-        scopes = board.scopes("province")
-        cells = board.cells
-        places = board.geography.places
+        parts = rollup.split(board.cells, board.geography.places, "province")
         year_targets = engine.targets([board.fiscal_year])
-        return [(scope, [engine.computed_row(k, board.specs[k.id], cells, places, scope,
-                                             board.fiscal_year, year_targets)
-                         for k in computed]) for scope in scopes]
+        return [(Scope("province", code), [
+            engine.computed_row(k, board.specs[k.id], parts[code], {}, Scope("province", code),
+                                board.fiscal_year, year_targets, prefiltered=True)
+            for k in computed]) for code in sorted(parts)]
     by_kpi = board.breakdown.get(kind, {})
     scopes = board.scopes(kind)
     return [(scope, [by_kpi[k.id][i] for k in computed]) for i, scope in enumerate(scopes)]

@@ -18,7 +18,7 @@ from lgo_assess.core.db import db
 from lgo_assess.core.errors import DomainError
 from lgo_assess.core.thaidate import fiscal_year, today_bangkok
 from lgo_assess.kpi import engine, summary
-from lgo_assess.kpi.models import KpiLgoStandardYear, KpiLgoYear
+from lgo_assess.kpi.models import KpiCell, KpiLgoStandardYear, KpiLgoYear
 from lgo_assess.registry import services as registry
 from lgo_assess.registry.models import Lgo, LgoType, LgoTypePeriod
 from tests.factories import make_lgo, make_province
@@ -43,15 +43,31 @@ def oracle() -> tuple[dict, dict]:
             if cert.is_valid_on(day):
                 key = (cert.lgo_id, cert.standard_code, fy)
                 standards[key] = max(standards.get(key, 0), position)
-    return years, standards
+    return years, standards, cells_of(years, standards)
 
 
-def stored() -> tuple[dict, dict]:
+def cells_of(years: dict, standards: dict) -> dict:
+    """The counts per (fiscal year, province, type, standard, level) of those rows."""
+    cells: dict = {}
+    for (lgo_id, fy), (lgo_type, province_id) in years.items():
+        key = (fy, province_id, lgo_type, "", 0)
+        cells[key] = cells.get(key, 0) + 1
+    for (lgo_id, standard, fy), position in standards.items():
+        if (lgo_id, fy) in years:
+            lgo_type, province_id = years[(lgo_id, fy)]
+            key = (fy, province_id, lgo_type, standard, position)
+            cells[key] = cells.get(key, 0) + 1
+    return cells
+
+
+def stored() -> tuple[dict, dict, dict]:
     years = {(r.lgo_id, r.fiscal_year): (r.lgo_type, r.province_id) for r in
              db.session.execute(select(KpiLgoYear)).scalars()}
     standards = {(r.lgo_id, r.standard_code, r.fiscal_year): r.level_position for r in
                  db.session.execute(select(KpiLgoStandardYear)).scalars()}
-    return years, standards
+    cells = {(c.fiscal_year, c.province_id, c.lgo_type, c.standard_code, c.level_position):
+             c.lgo_count for c in db.session.execute(select(KpiCell)).scalars()}
+    return years, standards, cells
 
 
 def assert_summary_is_fresh(step=""):
@@ -59,6 +75,7 @@ def assert_summary_is_fresh(step=""):
     got = stored()
     assert got[0] == expected[0], f"LGO-years differ after {step}"
     assert got[1] == expected[1], f"certified LGO-standard-years differ after {step}"
+    assert got[2] == expected[2], f"cells differ after {step}"
 
 
 @pytest.fixture
@@ -172,7 +189,8 @@ def test_rebuild_from_scratch_gives_the_same_rows(pool):
     db.session.execute(KpiLgoYear.__table__.delete())
     counts = summary.rebuild_summary(db.session)
     assert stored() == before == oracle()
-    assert counts == {"lgo_years": len(before[0]), "lgo_standard_years": len(before[1])}
+    assert counts == {"lgo_years": len(before[0]), "lgo_standard_years": len(before[1]),
+                      "cells": len(before[2])}
 
 
 def test_bulk_inserts_that_bypass_the_orm_are_rebuilt_before_the_next_read(pool):
