@@ -307,6 +307,11 @@ def _before_flush(session: Session, _context, _instances) -> None:
             pending["pairs"].add((obj.lgo_id, obj.standard_code))
         elif isinstance(obj, LgoTypePeriod):
             pending["lgos"].add(obj.lgo_id)
+        if isinstance(obj, (Certificate, Lgo)):
+            # The database's cascades take their summary rows before the cells can be told:
+            # recount the cells (never happens in the app: LGOs are deactivated, certificates
+            # revoked).
+            session.info.setdefault(_STALE, set()).add("cells")
 
 
 def _after_flush(session: Session, _context) -> None:
