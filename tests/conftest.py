@@ -134,3 +134,29 @@ def login_as(login):
     def do_login_as(role=None, **kwargs):
         return login(make_user(role, **kwargs))
     return do_login_as
+
+
+@pytest.fixture(scope="session")
+def thai_app(app, tmp_path_factory, database_url):
+    """The app with the Thai catalogue compiled in, on the same (already migrated) database.
+
+    The main test app runs without a compiled catalogue, so services' and pages' messages can be
+    asserted in their English source; tests of what a Thai user reads use this app instead."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    translations = tmp_path_factory.mktemp("translations")
+    target = translations / "th" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (ROOT / "translations" / "th" / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalogue = read_po(source)
+    with (target / "messages.mo").open("wb") as compiled:
+        write_mo(compiled, catalogue)
+    config = make_test_config(tmp_path_factory.mktemp("instance-th"), database_url)
+    config["TRANSLATIONS_DIR"] = translations
+    return create_app(config)
+
+
+@pytest.fixture
+def thai_client(thai_app):
+    return thai_app.test_client()

@@ -62,3 +62,9 @@ def test_translations_keep_their_placeholders(catalogue):
             if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(target)):
                 wrong.append(source)
     assert not wrong, f"placeholders differ between English and Thai: {wrong[:10]}"
+
+
+def test_a_thai_page_shows_the_compiled_catalogue(thai_client):
+    """With the catalogue compiled, an anonymous visitor reads the login page in Thai."""
+    page = thai_client.get("/login").get_data(as_text=True)
+    assert 'lang="th"' in page and "เข้าสู่ระบบ" in page

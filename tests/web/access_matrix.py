@@ -193,7 +193,6 @@ ACCESS: dict[str, Access] = {
     "api.list_kpis": LOGGED_IN,
     "api.show_kpi": Access("authenticated", allowed_statuses=frozenset({403})),  # nation: DLA
     **KPI_ACCESS,
-    **KPI_ACCESS,
     "api_tokens.create_token": LOGGED_IN,
     "api_tokens.revoke_token": Access("authenticated", allowed_statuses=frozenset({404})),
 }

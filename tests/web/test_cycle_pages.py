@@ -11,7 +11,7 @@ from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
 from lgo_assess.criteria import services as criteria_services
 from lgo_assess.criteria.loader import load_text
-from tests.factories import make_province
+from tests.factories import TEST_PASSWORD, make_province, make_user
 from tests.factories_assessments import (TST_EDITION, make_assessment, make_cycle,
                                          make_published_edition)
 from tests.notification_helpers import staffed_lgo, submitted_assessment
@@ -71,11 +71,13 @@ def test_a_missing_or_malformed_date_is_explained(client, admin):
     assert "2570 looks like a Buddhist-era year; give the Gregorian year (2027)." in html
 
 
-def test_validation_messages_are_in_thai_for_a_thai_user(client, login_as):
-    login_as(Role.DLA_ADMIN, locale="th")
+def test_validation_messages_are_in_thai_for_a_thai_user(thai_client):
+    admin = make_user(Role.DLA_ADMIN, locale="th")
     edition = make_published_edition()
     db.session.commit()
-    response = client.post("/admin/cycles/new", data=open_form(edition, opens_on=""))
+    logged_in = thai_client.post("/login", data={"email": admin.email, "password": TEST_PASSWORD})
+    assert logged_in.status_code == 302
+    response = thai_client.post("/admin/cycles/new", data=open_form(edition, opens_on=""))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'lang="th"' in html and "โปรดระบุวันที่เปิด" in html   # "Give the opening date."
