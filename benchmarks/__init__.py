@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (python -m benchmarks) runs the suite and writes RESULTS.md."""
