@@ -2,6 +2,8 @@
 verify a PDF."""
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -69,8 +71,11 @@ def issue(cycle_id: int, render: bool):
 @click.argument("serial")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True)
-def render(serial: str, output: Path, lang: str):
-    """Write the certificate SERIAL as a PDF."""
+@click.option("--png", is_flag=True,
+              help="Also draw the page as OUTPUT.png (poppler's pdftoppm, 100 dpi), to check the "
+                   "Thai by eye.")
+def render(serial: str, output: Path, lang: str, png: bool):
+    """Write the certificate SERIAL as a PDF (and, with --png, as a picture of its page)."""
     from lgo_assess.certification import queries, services
 
     certificate = queries.certificate_by_serial(serial)
@@ -78,6 +83,18 @@ def render(serial: str, output: Path, lang: str):
         raise click.ClickException(f"no certificate {serial}")
     output.write_bytes(services.render_certificate_pdf(certificate, lang))
     click.echo(f"{output} ({certificate.serial}, {lang})")
+    if png:
+        click.echo(_draw_page(output))
+
+
+def _draw_page(pdf: Path) -> Path:
+    binary = shutil.which("pdftoppm")
+    if binary is None:
+        raise click.ClickException("pdftoppm is missing: install poppler-utils to draw the page")
+    target = pdf.with_suffix("")
+    subprocess.run([binary, "-r", "100", "-png", "-singlefile", "-f", "1", "-l", "1",  # noqa: S603 -- argument list, pdftoppm from shutil.which, no shell
+                    str(pdf), str(target)], check=True, capture_output=True, timeout=60)
+    return target.with_suffix(".png")
 
 
 @cli.command("verify")

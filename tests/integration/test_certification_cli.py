@@ -170,3 +170,21 @@ def test_verify_needs_the_published_key(app, rendered, tmp_path):
     (published / f"{kid}.public.pem").write_bytes(keys.public_key_pem(kid))
     result = run(app, "certificates", "verify", "--offline", "--keys", published, path)
     assert result.exit_code == 0, result.output
+
+
+def test_render_png_draws_the_page_for_an_eye_check(app, tmp_path):
+    """`--png` draws the page beside the PDF: an A4 picture with ink on it, for the eye check
+    of the Thai the certification issue asks for (README: "Check a certificate by eye")."""
+    from PIL import Image
+
+    certificate = make_certificate()
+    db.session.commit()
+    path = tmp_path / "certificate.pdf"
+    result = run(app, "certificates", "render", certificate.serial, "-o", path, "--png")
+    assert result.exit_code == 0, result.output
+    picture = tmp_path / "certificate.png"
+    assert str(picture) in result.output
+    with Image.open(picture) as image:
+        width, height = image.size
+        assert abs(width / height - 297 / 210) < 0.02      # A4 landscape
+        assert image.convert("L").getextrema()[0] < 80     # something dark is drawn
