@@ -66,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(settings["MIGRATIONS_DIR"]),
                                 render_as_batch=True, compare_type=True)
     extensions.csrf.init_app(app)
-    extensions.babel.init_app(app, locale_selector=select_locale)
+    extensions.translations_for(app, locale_selector=select_locale)
     extensions.login_manager.init_app(app)
     extensions.login_manager.login_view = "accounts.login"
     extensions.login_manager.user_loader(load_user_by_session_token)
