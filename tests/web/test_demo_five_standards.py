@@ -193,7 +193,8 @@ def test_an_lgo_completes_and_submits_all_five_standards_in_thai(app, thai_app):
                                EVERY_LEVEL_REACHED)
         assert f'href="/assessments/{assessment_ids[code]}/submit"' in workspace
         assert "รายการก่อนส่ง" not in workspace, f"{code}: the workspace lists missing things"
-        _thai_page(editor, f"/assessments/{assessment_ids[code]}/submit", READY_TO_SUBMIT)
+        ready = _thai_page(editor, f"/assessments/{assessment_ids[code]}/submit", READY_TO_SUBMIT)
+        assert 'name="confirm"' not in ready, "only the executive may submit"
         assessment = db.session.get(Assessment, assessment_ids[code])
         assert services.completeness(assessment) == [], code
         assert services.missing_evidence(assessment) == {}, code
@@ -213,7 +214,8 @@ def test_an_lgo_completes_and_submits_all_five_standards_in_thai(app, thai_app):
     executive = _log_in(thai_app, EXECUTIVE)
     for code in STANDARDS:
         url = f"/assessments/{assessment_ids[code]}/submit"
-        _thai_page(executive, url, READY_TO_SUBMIT, SUBMIT_BUTTON)
+        page = _thai_page(executive, url, READY_TO_SUBMIT, SUBMIT_BUTTON)
+        assert 'name="confirm"' in page, f"{code}: the executive is offered no submission"
         submitted = executive.post(url, data={"confirm": "y"})
         assert submitted.status_code == 302, f"{code}: {submitted.get_data(as_text=True)[:500]}"
         _thai_page(executive, url, SUBMITTED_PAGE)
