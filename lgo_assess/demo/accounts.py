@@ -1,4 +1,9 @@
-"""Demo accounts: one or more for every role, all with the demo password."""
+"""Demo accounts: one or more for every role, all with the demo password.
+
+Three LGOs have an editor and an executive: Chiang Mai City and Ban Kho SAO, whose assessments
+the later steps take through review and certification, and Su Thep Subdistrict Municipality,
+which the demo leaves untouched so that a newcomer (and tests/web/test_demo_five_standards.py)
+can start, complete and submit a self-assessment of each standard from scratch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,6 +44,8 @@ USERS = (
     DemoUser("executive.cm-city", "สมบัติ เรืองศรี", Role.LGO_EXECUTIVE, lgo="3500101"),
     DemoUser("editor.bankho", "อนุชา บุญมา", Role.LGO_EDITOR, lgo="6400101"),
     DemoUser("executive.bankho", "วันเพ็ญ พรหมมา", Role.LGO_EXECUTIVE, lgo="6400101"),
+    DemoUser("editor.suthep", "มาลัย จันทร์หอม", Role.LGO_EDITOR, lgo="5500101"),
+    DemoUser("executive.suthep", "ชาญชัย อินทรวงศ์", Role.LGO_EXECUTIVE, lgo="5500101"),
 )
 
 

@@ -12,7 +12,9 @@ whenever someone loads the demo; a cycle already there is left as it is.
   about half of the Good-Governance criteria, with narratives;
 - Ban Kho SAO (6400101, editor.bankho and executive.bankho) has answered all of them, cited
   the required evidence (a few sample files and links from its library) and submitted:
-  officer.khonkaen has it to screen.
+  officer.khonkaen has it to screen;
+- Su Thep Subdistrict Municipality (5500101, editor.suthep and executive.suthep) has started
+  nothing, in any cycle, so each standard can be tried from the start to the submission.
 
 Everything goes through the services (which write the audit log and the notifications). A
 second run finds the cycles and the assessments and changes nothing.

@@ -61,7 +61,7 @@ def test_every_role_has_a_demo_account_that_logs_in_with_the_demo_password(loade
                 if g.role == Role.PROVINCIAL_OFFICER}
     assert officers == {"50", "40"}
     staffed = {(g.role, g.lgo_id) for u in users for g in u.grants if g.lgo_id}
-    assert len({lgo for _, lgo in staffed}) == 2
+    assert len({lgo for _, lgo in staffed}) == 3
     assert all((Role.LGO_EXECUTIVE, lgo) in staffed for _, lgo in staffed)
     assessors = [u for u in users if u.has_role(Role.ASSESSOR)]
     assert len(assessors) == 2 and all(a.home_district is not None for a in assessors)

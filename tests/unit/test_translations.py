@@ -68,3 +68,22 @@ def test_a_thai_page_shows_the_compiled_catalogue(thai_client):
     """With the catalogue compiled, an anonymous visitor reads the login page in Thai."""
     page = thai_client.get("/login").get_data(as_text=True)
     assert 'lang="th"' in page and "เข้าสู่ระบบ" in page
+
+
+def test_each_app_reads_its_own_catalogue(thai_app, database_url, tmp_path):
+    """Two apps in one process (the test suite's, a CLI beside a server) each translate with the
+    catalogue of their own TRANSLATIONS_DIR: Flask-Babel caches catalogues on its extension
+    object, so a shared one gave the second app whatever the first had loaded for Thai."""
+    from lgo_assess import create_app
+    from tests.conftest import make_test_config
+
+    config = make_test_config(tmp_path / "instance", database_url)
+    config["TRANSLATIONS_DIR"] = tmp_path / "no-catalogue"
+    bare = create_app(config)
+    # The app without a catalogue reads a Thai page first: English source text, Thai markup.
+    first = bare.test_client().get("/login").get_data(as_text=True)
+    assert 'lang="th"' in first and "เข้าสู่ระบบ" not in first and "Log in" in first
+    thai = thai_app.test_client().get("/login").get_data(as_text=True)
+    assert "เข้าสู่ระบบ" in thai, "the Thai app lost its catalogue to the other app's"
+    again = bare.test_client().get("/login").get_data(as_text=True)
+    assert "เข้าสู่ระบบ" not in again, "the app without a catalogue took the Thai app's"
