@@ -125,3 +125,28 @@ def test_the_assessors_list_does_not_query_per_assignment(client, login_as, app_
     assign(LARGE - SMALL)
     large = statements_of(client, "/review/mine")
     assert_same_count(small, large, "assessor's list")
+
+
+def test_the_province_dashboard_does_not_query_per_assessed_lgo(client, login_as, app_ctx):
+    """The province's LGOs by standard and status, once they have assessments (the KPI test
+    counts LGOs that have none)."""
+    province = make_province()
+    login_as(Role.PROVINCIAL_OFFICER, province=province, locale="en")
+    cycle = tst_cycle()
+
+    lgos = []
+
+    def assess(n: int) -> None:
+        for _ in range(n):
+            lgos.append(make_assessment(make_lgo(province=province), cycle).lgo)
+        db.session.commit()
+
+    url = f"/kpi/province/{province.code}?fy=2569"
+    assess(SMALL)
+    small = statements_of(client, url)
+    assess(LARGE - SMALL)
+    large = statements_of(client, url)
+    page = client.get(url).get_data(as_text=True)
+    assert all(lgo.name_en in page or lgo.name_th in page for lgo in lgos), \
+        "the province page no longer lists its LGOs: this count would prove nothing"
+    assert_same_count(small, large, "province dashboard")
