@@ -14,9 +14,10 @@ from lgo_assess.core.db import db, utcnow
 from lgo_assess.core.security import Role
 from lgo_assess.core.thaidate import today_bangkok
 from lgo_assess.review.models import Assignment, AssignmentRole
-from tests.factories import make_lgo, make_province, make_user
+from tests.factories import make_district, make_lgo, make_province, make_user
 from tests.factories_assessments import make_assessment
 from tests.factories_certification import make_recommended_assessment, tst_cycle
+from tests.factories_review import make_assessor
 
 SMALL, LARGE = 10, 100
 
@@ -125,6 +126,32 @@ def test_the_assessors_list_does_not_query_per_assignment(client, login_as, app_
     assign(LARGE - SMALL)
     large = statements_of(client, "/review/mine")
     assert_same_count(small, large, "assessor's list")
+
+
+def test_the_assessors_workload_does_not_query_per_assessor(client, login_as, app_ctx):
+    """The officer's list of assessors with where each works and their open reviews."""
+    province = make_province()
+    district = make_district(province)
+    officer = login_as(Role.PROVINCIAL_OFFICER, province=province, locale="en")
+    cycle = tst_cycle()
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            assessor = make_assessor(district)
+            assessment = make_assessment(make_lgo(province=province), cycle)
+            executive = make_user(Role.LGO_EXECUTIVE, lgo=assessment.lgo)
+            assessment.status = AssessmentStatus.IN_REVIEW
+            assessment.submitted_at, assessment.submitted_by_id = utcnow(), executive.id
+            db.session.add(Assignment(assessment_id=assessment.id, assessor_id=assessor.id,
+                                      role=AssignmentRole.LEAD, assigned_by_id=officer.id,
+                                      due_on=today_bangkok() + timedelta(days=10)))
+        db.session.commit()
+
+    add(SMALL)
+    small = statements_of(client, "/review/assessors")
+    add(LARGE - SMALL)
+    large = statements_of(client, "/review/assessors")
+    assert_same_count(small, large, "assessors' workload")
 
 
 def test_the_province_dashboard_does_not_query_per_assessed_lgo(client, login_as, app_ctx):
