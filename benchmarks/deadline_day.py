@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -169,6 +170,92 @@ def _app_config(url: str, instance: Path) -> dict:
             "SECRET_KEY": "deadline-day-benchmark", "CLI_LANGUAGE": "en"}
 
 
+def padded_pdf(size: int) -> bytes:
+    """A PDF the evidence checks accept, of ``size`` bytes, whose content is new each time (so
+    every upload is stored, not matched to an earlier copy)."""
+    head = (b"%%PDF-1.4\n%% deadline-day %s\n1 0 obj\n<< /Length %d >>\nstream\n"
+            % (uuid.uuid4().hex.encode(), size))
+    tail = b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    return head + b"\x00" * max(size - len(head) - len(tail), 0) + tail
+
+
+# What each request costs -------------------------------------------------------------------------
+MIX = {"workspace page": 8, "autosave": 3, "upload 256 KB": 1}
+
+
+def request_costs(url: str, instance: Path, entry: dict, rounds: int) -> dict[str, float]:
+    """CPU milliseconds of this process per request kind (median of ``rounds``), through the
+    test client with CSRF on: what one request costs the app whatever else the machine runs
+    (the wall time of the load test is at the mercy of the other processes). The PostgreSQL
+    server's own CPU is not in it."""
+    import io
+    import re
+    import statistics
+
+    from lgo_assess import create_app
+
+    app = create_app(_app_config(url, instance))
+    client = app.test_client()
+    token = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+    def csrf(response) -> str:
+        return token.search(response.get_data(as_text=True)).group(1)
+
+    def log_in():
+        fresh = app.test_client()
+        answer = fresh.post("/login", data={"email": entry["email"],
+                                            "password": entry["password"],
+                                            "csrf_token": csrf(fresh.get("/login"))})
+        assert answer.status_code == 302, answer.status_code
+
+    client.post("/login", data={"email": entry["email"], "password": entry["password"],
+                                "csrf_token": csrf(client.get("/login"))})
+    workspace = f"/assessments/{entry['assessment_id']}"
+    headers = {"X-CSRFToken": csrf(client.get(workspace)), "Accept": "application/json"}
+    versions: dict[str, int] = {}
+
+    def view():
+        assert client.get(workspace).status_code == 200
+
+    def autosave():
+        code = entry["criteria"][len(versions) % len(entry["criteria"])]
+        answer = client.post(f"{workspace}/responses/{code}", headers=headers,
+                             json={"narrative": "ดำเนินการแล้ว", "version": versions.get(code)})
+        assert answer.status_code == 200, answer.status_code
+        versions[code] = answer.get_json()["version"]
+
+    def upload():
+        answer = client.post(
+            f"/evidence/lgo/{entry['lgo_id']}/{entry['fiscal_year']}/upload", headers=headers,
+            data={"rows-0-title": "หลักฐาน",
+                  "rows-0-file": (io.BytesIO(padded_pdf(256 * 1024)), "evidence.pdf")},
+            content_type="multipart/form-data")
+        assert answer.status_code == 201, answer.status_code
+
+    costs = {}
+    for name, call in (("login page", lambda: client.get("/login")), ("login", log_in),
+                       ("workspace page", view), ("autosave", autosave),
+                       ("upload 256 KB", upload)):
+        call()
+        samples = []
+        for _ in range(rounds):
+            started = time.process_time()
+            call()
+            samples.append(1000 * (time.process_time() - started))
+        costs[name] = statistics.median(samples)
+    with app.app_context():
+        from lgo_assess.core.db import db
+        db.engine.dispose()
+    return costs
+
+
+def editors_per_two_cores(costs: dict[str, float]) -> float:
+    """How many editors (one request every MEAN_THINK_S on average, in the 8:3:1 mix) two
+    cores could serve at these costs if nothing else ran on them."""
+    per_request = sum(costs[k] * w for k, w in MIX.items()) / sum(MIX.values())
+    return 2000 / per_request * MEAN_THINK_S
+
+
 # The server and the load -------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:
@@ -258,6 +345,7 @@ def run_one(database: str, url: str, scratch: Path, plan: dict) -> tuple[dict, l
     entries = build_world(url, instance, plan["users"])
     print(f"{database}: {len(entries):,} editors, LGOs and assessments in "
           f"{time.perf_counter() - started:.0f} s", flush=True)
+    costs = request_costs(url, instance, entries[-1], rounds=5 if plan["users"] <= 50 else 20)
     accounts_file = instance / "accounts.json"
     accounts_file.write_text(json.dumps(entries), encoding="utf-8")
     port = _free_port()
@@ -274,6 +362,7 @@ def run_one(database: str, url: str, scratch: Path, plan: dict) -> tuple[dict, l
         _stop(server)
     stats = read_stats(instance / "locust")
     stats["all requests"]["server_cpu_s"] = used
+    stats["all requests"]["costs"] = costs
     return stats, read_failures(instance / "locust")
 
 
@@ -309,6 +398,13 @@ def results_for(database: str, stats: dict, failures: list[str], plan: dict) -> 
         note=(f"(gunicorn's {WORKERS} workers, {whole['server_cpu_s']:.0f} CPU-s in all; "
               f"2 cores at this cost serve at most {2000 / cpu_ms:.0f}/s"
               f"{'' if database == 'sqlite' else ', PostgreSQL server not counted'})")))
+    costs = whole["costs"]
+    for name, cost in costs.items():
+        out.append(Result(f"CPU per request, one at a time: {name}", database, "ms", cost,
+                          note="(test client, app process only)"))
+    out.append(Result("editors two cores could serve at these costs (8:3:1, 10 s think time)",
+                      database, "editors", editors_per_two_cores(costs), target="≥ 2,000",
+                      met=editors_per_two_cores(costs) >= 2000))
     offered = plan["users"] / MEAN_THINK_S
     out.append(Result(f"{label}: throughput", database, "/s", whole["rps"],
                       floor=offered, floor_label="offered: users / mean think time",

@@ -13,21 +13,13 @@ import os
 import re
 import uuid
 
+from deadline_day import padded_pdf   # locust puts this folder on the path
 from locust import FastHttpUser, between, task
 
 ACCOUNTS: list[dict] = []
 _next_account = itertools.count()
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 UPLOAD_BYTES = 256 * 1024
-
-
-def padded_pdf(size: int) -> bytes:
-    """A PDF the evidence checks accept, of ``size`` bytes, whose content is new each time (so
-    every upload is stored, not matched to an earlier copy)."""
-    head = (b"%%PDF-1.4\n%% deadline-day %s\n1 0 obj\n<< /Length %d >>\nstream\n"
-            % (uuid.uuid4().hex.encode(), size))
-    tail = b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-    return head + b"\x00" * max(size - len(head) - len(tail), 0) + tail
 
 
 def multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[bytes, str]:
