@@ -9,10 +9,16 @@ for 2 minutes, spawned at 100/s (``--quick``: 50 users for 20 s). Targets over e
 0 errors, p95 <= 300 ms, p99 <= 800 ms.
 
 The data are the module's own: one GGL cycle open today, N LGOs each with an editor and a
-started assessment, written through the services. The benchmark accounts' passwords are hashed
-with the test configuration's fast method (pbkdf2:sha256 with 1,000 rounds) so building 2,000
-accounts takes seconds; production hashes with scrypt, so the login requests here cost less
-CPU than real ones (see the note in the results).
+started assessment (the first through the services, the others copied in bulk). The benchmark
+accounts' passwords are hashed with the test configuration's fast method (pbkdf2:sha256 with
+1,000 rounds) so building 2,000 accounts takes seconds; production hashes with scrypt, so the login requests here cost less
+CPU than real ones: a scrypt check took ~155 ms of CPU on this machine (under load) against
+0.5 ms, so 100 logins a second would need ~15 cores for the hashing alone.
+
+Besides the load test's figures (wall times, at the mercy of whatever else the machine runs) it
+reports CPU per request: gunicorn's workers' CPU over the run divided by the requests, and each
+request kind measured one at a time through the test client; from those, how many editors two
+cores could serve in this mix if nothing else ran on them.
 
 Run: python benchmarks/deadline_day.py [--quick] [--users=N] [DATABASE_URL]
 Without a URL a temporary SQLite file is used. A PostgreSQL URL must name a database whose name
@@ -281,11 +287,11 @@ def serve(url: str, instance: Path, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, INSTANCE_DIR=str(instance),
                EVIDENCE_DIR=str(instance / "evidence"), KEYS_DIR=str(instance / "keys"),
                SECRET_KEY="deadline-day-benchmark")
-    log = open(instance / "gunicorn.log", "ab")   # noqa: SIM115 -- closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-         "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log,
-        start_new_session=True)
+    with open(instance / "gunicorn.log", "ab") as log:   # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+             "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log,
+            start_new_session=True)
 
 
 def _stop(process: subprocess.Popen) -> None:
