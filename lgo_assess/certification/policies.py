@@ -19,8 +19,12 @@ def is_approver(user) -> bool:
     return _authenticated(user) and user.has_role(Role.DLA_APPROVER)
 
 
-def scored(user, assessment) -> bool:
-    return _authenticated(user) and user.id in review_adapter.scorers_of(assessment)
+def scored(user, assessment, scorers: set[int] | None = None) -> bool:
+    """Did ``user`` score or recommend ``assessment`` (``scorers``: its scorers' ids, when the
+    caller has already read them)?"""
+    if not _authenticated(user):
+        return False
+    return user.id in (review_adapter.scorers_of(assessment) if scorers is None else scorers)
 
 
 def can_decide(user, assessment) -> bool:

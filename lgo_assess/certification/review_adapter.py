@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lgo_assess.assessments import scoring
 from lgo_assess.assessments import services as assessments
@@ -22,7 +23,8 @@ from lgo_assess.core.db import db
 from lgo_assess.review import comparison
 from lgo_assess.review import diff as review_diff
 from lgo_assess.review import services as review
-from lgo_assess.review.models import AssessorScore, RecommendationOutcome
+from lgo_assess.review.models import (AssessorScore, ConsensusScore, Recommendation,
+                                      RecommendationOutcome)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,11 @@ def final_score_card(assessment: Assessment) -> scoring.ScoreCard:
     return assessments.score_card(assessment)
 
 
-def recommendation_of(assessment: Assessment) -> Recommended:
-    row = review.recommendation_of(assessment)
+def recommendation_of(assessment: Assessment, row: Recommendation | None = None,
+                      *, looked_up: bool = False) -> Recommended:
+    """What the team recommended (``row``, when the caller has already looked it up)."""
+    if not looked_up:
+        row = review.recommendation_of(assessment)
     if row is not None:
         return Recommended(
             is_pass=row.outcome == RecommendationOutcome.PASS,
@@ -76,12 +81,16 @@ def recommendation_of(assessment: Assessment) -> Recommended:
                        recommended_by=None, recommended_at=None, from_review=False)
 
 
-def divergent_criteria(assessment: Assessment) -> list[comparison.Divergence]:
-    """Criteria where the assessors' own scores were far apart."""
-    answers: dict[str, list[scoring.Answer]] = defaultdict(list)
-    for row in db.session.execute(select(AssessorScore).where(
-            AssessorScore.assessment_id == assessment.id)).scalars():
-        answers[row.criterion_code].append(review.row_answer(row))
+def divergent_criteria(assessment: Assessment,
+                       answers: dict[str, list[scoring.Answer]] | None = None
+                       ) -> list[comparison.Divergence]:
+    """Criteria where the assessors' own scores were far apart (``answers``: the assessors'
+    scores by criterion, when the caller has already read them)."""
+    if answers is None:
+        answers = defaultdict(list)
+        for row in db.session.execute(select(AssessorScore).where(
+                AssessorScore.assessment_id == assessment.id)).scalars():
+            answers[row.criterion_code].append(review.row_answer(row))
     if not answers:
         return []
     found = []
@@ -92,7 +101,8 @@ def divergent_criteria(assessment: Assessment) -> list[comparison.Divergence]:
     return found
 
 
-def flags_of(assessment: Assessment, recommended: Recommended | None = None) -> list[Flag]:
+def flags_of(assessment: Assessment, recommended: Recommended | None = None,
+             answers: dict[str, list[scoring.Answer]] | None = None) -> list[Flag]:
     """What an approver should look at before deciding; an assessment without flags may be
     approved in bulk."""
     recommended = recommended or recommendation_of(assessment)
@@ -103,8 +113,50 @@ def flags_of(assessment: Assessment, recommended: Recommended | None = None) -> 
         flags.append(Flag("override", detail=recommended.justification))
     if not recommended.is_pass:
         flags.append(Flag("not_recommended"))
-    flags.extend(Flag("divergence", d.code, d.kind) for d in divergent_criteria(assessment))
+    flags.extend(Flag("divergence", d.code, d.kind)
+                 for d in divergent_criteria(assessment, answers))
     return flags
+
+
+@dataclass(frozen=True)
+class QueueFacts:
+    """One row of the approver's queue: the recommendation, its flags, and who scored it."""
+
+    recommended: Recommended
+    flags: list[Flag]
+    scorers: set[int]
+
+
+def queue_facts(assessments_: list[Assessment], chunk: int = 1000) -> dict[int, QueueFacts]:
+    """``recommendation_of``, ``flags_of`` and ``scorers_of`` for many assessments in three
+    queries per ``chunk`` of them, not five per assessment (the queue at a deadline holds
+    thousands)."""
+    rows: dict[int, Recommendation] = {}
+    answers: dict[int, dict[str, list[scoring.Answer]]] = defaultdict(lambda: defaultdict(list))
+    scorers: dict[int, set[int]] = defaultdict(set)
+    ids = [a.id for a in assessments_]
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        for row in db.session.execute(
+                select(Recommendation).where(Recommendation.assessment_id.in_(part))
+                .options(joinedload(Recommendation.recommended_by))).scalars():
+            rows[row.assessment_id] = row
+            scorers[row.assessment_id].add(row.recommended_by_id)
+        for row in db.session.execute(select(AssessorScore).where(
+                AssessorScore.assessment_id.in_(part))).scalars():
+            answers[row.assessment_id][row.criterion_code].append(review.row_answer(row))
+            scorers[row.assessment_id].add(row.assessor_id)
+        for assessment_id, lead_id in db.session.execute(
+                select(ConsensusScore.assessment_id, ConsensusScore.lead_id).distinct()
+                .where(ConsensusScore.assessment_id.in_(part))):
+            scorers[assessment_id].add(lead_id)
+    facts = {}
+    for assessment in assessments_:
+        recommended = recommendation_of(assessment, rows.get(assessment.id), looked_up=True)
+        facts[assessment.id] = QueueFacts(
+            recommended, flags_of(assessment, recommended, answers.get(assessment.id, {})),
+            scorers[assessment.id] - {None})
+    return facts
 
 
 def latest_snapshot(assessment: Assessment) -> AssessmentSnapshot | None:

@@ -61,11 +61,12 @@ def keep_verification_pages_out_of_search_engines(response):
 @require(Permission.DECIDE_CERTIFICATION)
 def queue():
     rows = []
-    for assessment in queries.recommended_queue():
-        recommended = review_adapter.recommendation_of(assessment)
-        rows.append((assessment, assessments.edition_of(assessment), recommended,
-                     review_adapter.flags_of(assessment, recommended),
-                     policies.scored(_me(), assessment)))
+    queue = queries.recommended_queue()
+    facts = review_adapter.queue_facts(queue)
+    for assessment in queue:
+        row = facts[assessment.id]
+        rows.append((assessment, assessments.edition_of(assessment), row.recommended, row.flags,
+                     policies.scored(_me(), assessment, row.scorers)))
     return render_template("certification/queue.html", rows=rows, form=BulkApprovalForm(),
                            pending=queries.pending_revocations())
 

@@ -70,7 +70,23 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _request_may_write() -> bool:
+    from flask import has_request_context, request
+    return has_request_context() and request.method not in _READING_METHODS
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
+    """A POST's transaction on SQLite takes the write lock when it begins (BEGIN IMMEDIATE).
+
+    With a plain BEGIN it reads first (the login throttle, the version check, the audit chain's
+    last hash) and asks for the lock at its first write; if another process committed in
+    between, SQLite refuses at once ("database is locked") instead of waiting out the busy
+    timeout, since the snapshot read is stale. Under concurrent autosaves and logins that is an
+    error page; taking the lock first makes writers queue instead. Reads (GET) still begin
+    without it and run beside the writer, as WAL allows."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")

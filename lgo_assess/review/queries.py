@@ -8,7 +8,7 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import selectinload
 
 from lgo_assess.assessments import services as assessments
-from lgo_assess.assessments.models import Assessment, Cycle
+from lgo_assess.assessments.models import Assessment, Cycle, EvidenceLink
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
@@ -27,19 +27,25 @@ QUEUE_GROUPS = (
 )
 
 
-def province_assessments(user, statuses, province_id: int | None = None) -> list[Assessment]:
+def province_assessments(user, statuses, province_id: int | None = None, *,
+                         with_answers: bool = False) -> list[Assessment]:
     """Assessments of the LGOs in the user's provinces (one of them if ``province_id``) in
-    ``statuses``, oldest submission first."""
+    ``statuses``, oldest submission first; ``with_answers`` loads their responses and evidence
+    links with them (``queue_row`` reads both), in two queries instead of two per row."""
     provinces = user.province_ids_with(Role.PROVINCIAL_OFFICER)
     if province_id is not None:
         provinces &= {province_id}
     if not provinces:
         return []
-    return list(db.session.execute(
-        select(Assessment).join(Lgo, Lgo.id == Assessment.lgo_id)
-        .where(Lgo.province_id.in_(provinces), Assessment.status.in_(list(statuses)))
-        .options(selectinload(Assessment.lgo), selectinload(Assessment.cycle))
-        .order_by(Assessment.submitted_at, Assessment.id)).scalars())
+    query = (select(Assessment).join(Lgo, Lgo.id == Assessment.lgo_id)
+             .where(Lgo.province_id.in_(provinces), Assessment.status.in_(list(statuses)))
+             .options(selectinload(Assessment.lgo), selectinload(Assessment.cycle))
+             .order_by(Assessment.submitted_at, Assessment.id))
+    if with_answers:
+        query = query.options(
+            selectinload(Assessment.responses),
+            selectinload(Assessment.evidence_links).joinedload(EvidenceLink.item))
+    return list(db.session.execute(query).scalars())
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ def queue_row(assessment: Assessment) -> QueueRow:
 def my_assignments(user, *, include_finished: bool = False) -> list[Assignment]:
     query = (select(Assignment).join(Assessment, Assessment.id == Assignment.assessment_id)
              .where(Assignment.assessor_id == user.id, Assignment.ended_at.is_(None))
-             .options(selectinload(Assignment.assessment))
+             .options(selectinload(Assignment.assessment).options(
+                 selectinload(Assessment.lgo), selectinload(Assessment.edition)))
              .order_by(Assignment.due_on, Assignment.id))
     if not include_finished:
         query = query.where(Assessment.status.in_(

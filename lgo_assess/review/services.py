@@ -24,6 +24,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from lgo_assess.accounts.models import RoleGrant, User
 from lgo_assess.assessments import scoring
@@ -205,6 +206,7 @@ def assessors() -> list[User]:
     return list(db.session.execute(
         select(User).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == Role.ASSESSOR, User.is_enabled.is_(True))
+        .options(joinedload(User.home_district))
         .order_by(User.display_name, User.id).distinct()).scalars())
 
 
@@ -218,6 +220,7 @@ def workloads(users: list[User] | None = None) -> list[Workload]:
             select(Assignment).join(Assessment, Assessment.id == Assignment.assessment_id)
             .where(Assignment.assessor_id.in_(list(by_id)), Assignment.ended_at.is_(None),
                    Assessment.status.in_(OPEN_WORK_STATES))
+            .options(selectinload(Assignment.assessment).selectinload(Assessment.lgo))
             .order_by(Assignment.due_on, Assignment.id)).scalars()
         for assignment in rows:
             by_id[assignment.assessor_id].assignments.append(assignment)

@@ -123,8 +123,8 @@ def text_in_language(text) -> str:
 @require(Permission.SCREEN_ASSESSMENT)
 def queue():
     me = _me()
-    groups = [(statuses, queries.province_assessments(me, statuses))
-              for statuses in queries.QUEUE_GROUPS]
+    groups = [(statuses, queries.province_assessments(me, statuses, with_answers=index == 0))
+              for index, statuses in enumerate(queries.QUEUE_GROUPS)]
     submitted = [queries.queue_row(a) for a in groups[0][1]]
     return render_template("review/queue.html", submitted=submitted, groups=groups[1:],
                            form=BulkAcceptForm(), today=today_bangkok())
