@@ -7,6 +7,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test install translations db demo bench lint clean
 
+# The demo runs in development mode: the app refuses the development SECRET_KEY otherwise.
+db demo run: export FLASK_DEBUG := 1
+
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is needed (found: $(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

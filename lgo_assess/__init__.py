@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lgo_assess.config import Config
+from lgo_assess.config import DEVELOPMENT_SECRET_KEY, Config
 
 BLUEPRINTS = (
     "lgo_assess.core.views",
@@ -36,6 +36,24 @@ CLI_GROUPS = (
 )
 
 
+class InsecureConfiguration(RuntimeError):
+    """The app would run in production with a setting only fit for a developer's laptop."""
+
+
+def refuse_development_secret_key(app: Flask) -> None:
+    """Outside debug and testing, refuse to start with the development SECRET_KEY (or none):
+    anyone who knows it could forge session cookies."""
+    if app.debug or app.testing:
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEVELOPMENT_SECRET_KEY or not key.strip():
+        raise InsecureConfiguration(
+            "SECRET_KEY is not set (or is the development default). Set it in the environment to a long random value, e.g. "
+            "export SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\" "
+            "and keep it secret; or, on a developer's laptop only, set FLASK_DEBUG=1 (make run "
+            "does).")
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, overlaid with ``config``. No side effects: it
     migrates, seeds, writes and fetches nothing."""
@@ -46,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(settings["STATIC_DIR"]), static_url_path="/static",
                 instance_path=str(settings["INSTANCE_DIR"]))
     app.config.update(settings)
+    refuse_development_secret_key(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.config["TRANSLATIONS_DIR"])
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy the client's address is in X-Forwarded-For; the login
