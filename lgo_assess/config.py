@@ -102,8 +102,12 @@ class Config:
             values["LOGIN_SESSION_RETENTION_DAYS"] = int(env["LOGIN_SESSION_RETENTION_DAYS"])
         if "PUBLIC_BASE_URL" in env:
             values["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"].rstrip("/")
-        if env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
-            values["SESSION_COOKIE_SECURE"] = True
+        # Cookies are sent over HTTPS only when the site is served over HTTPS (PUBLIC_BASE_URL),
+        # unless SESSION_COOKIE_SECURE says otherwise.
+        values["SESSION_COOKIE_SECURE"] = values["PUBLIC_BASE_URL"].startswith("https://")
+        if "SESSION_COOKIE_SECURE" in env:
+            values["SESSION_COOKIE_SECURE"] = env["SESSION_COOKIE_SECURE"].lower() in (
+                "1", "true", "yes")
         values.update({k: int(env[k]) for k in ("API_RATE_LIMIT", "API_RATE_WINDOW") if k in env})
         if "TRUSTED_PROXIES" in env:
             values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])

@@ -479,7 +479,9 @@ def needs_second_factor(user: User) -> bool:
 
 
 def _second_factor_key() -> str:
-    return _config("SECOND_FACTOR_KEY", None) or _config("SECRET_KEY", "")
+    """The key that encrypts TOTP secrets: the app's, so this needs an application context."""
+    from flask import current_app
+    return current_app.config.get("SECOND_FACTOR_KEY") or current_app.config["SECRET_KEY"]
 
 
 def _second_factor(user: User) -> SecondFactor | None:
