@@ -313,3 +313,13 @@ def test_the_demo_administrator_passes_with_the_published_demo_key(app, client):
         DEMO_TOTP_SECRET, NOW_STEP() - 1)
     assert _code(client, code).status_code == 302
     assert db.session.get(User, user.id) is not None
+
+
+def test_the_second_step_speaks_thai(thai_client):
+    admin = make_user(Role.DLA_ADMIN, locale="th")
+    db.session.commit()
+    thai_client.post("/login", data={"email": admin.email, "password": TEST_PASSWORD})
+    page = thai_client.get("/login/code").get_data(as_text=True)
+    assert "กรอกรหัสยืนยันตัวตน" in page and "ยกเลิกและเข้าสู่ระบบด้วยบัญชีอื่น" in page
+    wrong = thai_client.post("/login/code", data={"code": "12"})
+    assert "รหัสไม่ถูกต้องหรือถูกใช้ไปแล้ว" in wrong.get_data(as_text=True)
