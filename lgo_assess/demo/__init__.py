@@ -102,7 +102,8 @@ def logins():
     click.echo("dla_approver and dla_admin accounts also ask for a 6-digit code after the "
                "password. Either add this key to an authenticator app (Google Authenticator, "
                f"FreeOTP, ...; time-based, 6 digits): {grouped(DEMO_TOTP_SECRET)}")
-    click.echo("or run `flask demo code` for the code of the moment (each code works once).")
+    click.echo("or run `make demo-code` (flask demo code) for the code of the moment; each code "
+               "works once.")
 
 
 @cli.command("code")
