@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     from lgo_assess.accounts.services import load_user_by_session_token
     from lgo_assess.core.errors import register_error_handlers
     from lgo_assess.core.headers import install_security_headers
-    from lgo_assess.core.i18n import register_template_helpers, select_locale
+    from lgo_assess.core.i18n import AppDomain, register_template_helpers, select_locale
     from lgo_assess.core.navigation import register_navigation
     from lgo_assess.core.security import install_login_gate
 
@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
                                 render_as_batch=True, compare_type=True)
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=select_locale)
+    extensions.babel.domain_instance = AppDomain()  # catalogues cached per app, not per process
     extensions.login_manager.init_app(app)
     extensions.login_manager.login_view = "accounts.login"
     extensions.login_manager.user_loader(load_user_by_session_token)
