@@ -520,7 +520,7 @@ def enrol_second_factor(user: User, secret: str, code: str, *, actor=None,
     holds it; returns 10 new one-time recovery codes, shown once and kept only as hashes."""
     if has_second_factor(user):
         raise Conflict(_l("A second factor is already set up for this account."))
-    step = totp.matching_step(secret, code, now or utcnow(), None)
+    step = totp.matching_step(secret, code, now or utcnow(), None) if secret else None
     if step is None:
         raise Invalid(_l("The code does not match. Check that your device's clock is right and "
                          "enter the code now shown in the app."))

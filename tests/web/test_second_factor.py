@@ -323,3 +323,11 @@ def test_the_second_step_speaks_thai(thai_client):
     assert "กรอกรหัสยืนยันตัวตน" in page and "ยกเลิกและเข้าสู่ระบบด้วยบัญชีอื่น" in page
     wrong = thai_client.post("/login/code", data={"code": "12"})
     assert "รหัสไม่ถูกต้องหรือถูกใช้ไปแล้ว" in wrong.get_data(as_text=True)
+
+
+def test_a_code_sent_before_any_key_was_shown_is_refused(client):
+    approver = make_user(Role.DLA_APPROVER, second_factor=False)
+    _password(client, approver)
+    response = client.post("/login/enrol", data={"code": "123456"})
+    assert response.status_code == 422
+    assert not services.has_second_factor(approver)
