@@ -5,7 +5,10 @@ BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install translations db demo bench lint clean
+.PHONY: run test install translations db demo demo-code bench lint clean
+
+# The demo runs in development mode: the app refuses the development SECRET_KEY otherwise.
+db demo run demo-code: export FLASK_DEBUG := 1
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is needed (found: $(PYTHON))"; exit 1; }
@@ -30,6 +33,10 @@ demo: db
 run: demo translations
 	$(BIN)/flask demo logins
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## The current 6-digit code of the demo approvers and administrators (their second factor)
+demo-code: install
+	$(BIN)/flask demo code
 
 ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: install

@@ -139,10 +139,10 @@ def _admin(client):
     from lgo_assess.core.db import db
     from lgo_assess.core.security import Role
     from tests.factories import TEST_PASSWORD, make_user
+    from tests.logins import log_in_client
     user = make_user(Role.DLA_ADMIN, email="bench-admin@example.go.th")
     db.session.commit()
-    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
-    assert response.status_code == 302
+    log_in_client(client, user.email, TEST_PASSWORD)  # password, then the TOTP code
     return user
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lgo_assess.config import Config
+from lgo_assess.config import DEVELOPMENT_SECRET_KEY, Config
 
 BLUEPRINTS = (
     "lgo_assess.core.views",
@@ -36,6 +36,24 @@ CLI_GROUPS = (
 )
 
 
+class InsecureConfiguration(RuntimeError):
+    """The app would run in production with a setting only fit for a developer's laptop."""
+
+
+def refuse_development_secret_key(app: Flask) -> None:
+    """Outside debug and testing, refuse to start with the development SECRET_KEY (or none):
+    anyone who knows it could forge session cookies."""
+    if app.debug or app.testing:
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEVELOPMENT_SECRET_KEY or not key.strip():
+        raise InsecureConfiguration(
+            "SECRET_KEY is not set (or is the development default). Set it in the environment to a long random value, e.g. "
+            "export SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\" "
+            "and keep it secret; or, on a developer's laptop only, set FLASK_DEBUG=1 (make run "
+            "does).")
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, overlaid with ``config``. No side effects: it
     migrates, seeds, writes and fetches nothing."""
@@ -46,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(settings["STATIC_DIR"]), static_url_path="/static",
                 instance_path=str(settings["INSTANCE_DIR"]))
     app.config.update(settings)
+    refuse_development_secret_key(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.config["TRANSLATIONS_DIR"])
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy the client's address is in X-Forwarded-For; the login
@@ -58,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     from lgo_assess.accounts.services import load_user_by_session_token
     from lgo_assess.core.errors import register_error_handlers
     from lgo_assess.core.headers import install_security_headers
-    from lgo_assess.core.i18n import register_template_helpers, select_locale
+    from lgo_assess.core.i18n import AppDomain, register_template_helpers, select_locale
     from lgo_assess.core.navigation import register_navigation
     from lgo_assess.core.security import install_login_gate
 
@@ -67,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
                                 render_as_batch=True, compare_type=True)
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=select_locale)
+    extensions.babel.domain_instance = AppDomain()  # catalogues cached per app, not per process
     extensions.login_manager.init_app(app)
     extensions.login_manager.login_view = "accounts.login"
     extensions.login_manager.user_loader(load_user_by_session_token)

@@ -21,10 +21,16 @@ def _database_url(raw: str | None, instance_dir: Path) -> str:
     return raw
 
 
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 -- development default; create_app refuses it outside debug and testing (see SECURITY.md)
+
+
 class Config:
     """Defaults; ``from_env`` overlays the environment."""
 
-    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 -- development default; production must set SECRET_KEY (see SECURITY.md)
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+    # Encrypts stored TOTP secrets; SECRET_KEY when unset. Set it on its own so that SECRET_KEY
+    # can be rotated without every user setting up their authenticator again.
+    SECOND_FACTOR_KEY = None
     INSTANCE_DIR = PROJECT_ROOT / "instance"
     SQLALCHEMY_DATABASE_URI = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -55,6 +61,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    LOGIN_SESSION_RETENTION_DAYS = 90  # ended login sessions are deleted this long after
     WTF_CSRF_TIME_LIMIT = None
 
     MAX_CONTENT_LENGTH = 220 * 1024 * 1024
@@ -89,10 +96,18 @@ class Config:
             values["CLI_LANGUAGE"] = env["CLI_LANGUAGE"]
         if "SECRET_KEY" in env:
             values["SECRET_KEY"] = env["SECRET_KEY"]
+        if env.get("SECOND_FACTOR_KEY"):
+            values["SECOND_FACTOR_KEY"] = env["SECOND_FACTOR_KEY"]
+        if "LOGIN_SESSION_RETENTION_DAYS" in env:
+            values["LOGIN_SESSION_RETENTION_DAYS"] = int(env["LOGIN_SESSION_RETENTION_DAYS"])
         if "PUBLIC_BASE_URL" in env:
             values["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"].rstrip("/")
-        if env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
-            values["SESSION_COOKIE_SECURE"] = True
+        # Cookies are sent over HTTPS only when the site is served over HTTPS (PUBLIC_BASE_URL),
+        # unless SESSION_COOKIE_SECURE says otherwise.
+        values["SESSION_COOKIE_SECURE"] = values["PUBLIC_BASE_URL"].startswith("https://")
+        if "SESSION_COOKIE_SECURE" in env:
+            values["SESSION_COOKIE_SECURE"] = env["SESSION_COOKIE_SECURE"].lower() in (
+                "1", "true", "yes")
         values.update({k: int(env[k]) for k in ("API_RATE_LIMIT", "API_RATE_WINDOW") if k in env})
         if "TRUSTED_PROXIES" in env:
             values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])

@@ -117,10 +117,12 @@ def client(app):
 
 @pytest.fixture
 def login(client):
-    """``login(user)`` logs the test client in through the real login form."""
+    """``login(user)`` logs the test client in through the real login form (and the second
+    step's form for approvers and administrators)."""
+    from tests.logins import log_in_client
+
     def do_login(user, password: str = TEST_PASSWORD):
-        response = client.post("/login", data={"email": user.email, "password": password})
-        assert response.status_code == 302, f"login of {user.email} failed: {response.status_code}"
+        log_in_client(client, user.email, password)
         return user
     return do_login
 

@@ -9,8 +9,9 @@ from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
 from lgo_assess.registry.models import District, Lgo, LgoType, LgoTypePeriod, Province, Region
 
+from tests.logins import TEST_PASSWORD, TEST_TOTP_SECRET, enrol_test_authenticator  # noqa: F401
+
 _seq = itertools.count(1)
-TEST_PASSWORD = "correct horse battery staple"
 
 
 def make_province(code: str | None = None, name_th: str = "จังหวัดทดสอบ", name_en: str = "Test") -> Province:
@@ -55,7 +56,9 @@ def make_lgo(lgo_type: LgoType = LgoType.SAO, *, province: Province | None = Non
 
 def make_user(role: Role | None = None, *, lgo: Lgo | None = None,
               province: Province | None = None, email: str | None = None,
-              locale: str = "th") -> object:
+              locale: str = "th", second_factor: bool | None = None) -> object:
+    """A user holding ``role``. Approvers and administrators (who must use a second factor) get
+    the test authenticator unless ``second_factor=False``; others only if it is True."""
     n = next(_seq)
     user = accounts.create_user(email or f"user{n}@example.go.th", f"ผู้ใช้ทดสอบ {n}",
                                 TEST_PASSWORD, hash_method="pbkdf2:sha256:1000", locale=locale)
@@ -66,6 +69,8 @@ def make_user(role: Role | None = None, *, lgo: Lgo | None = None,
             province = province or make_province()
         accounts.grant_role(user, role, lgo=lgo if role.scope == "lgo" else None,
                             province=province if role.scope == "province" else None)
+    if second_factor or (second_factor is None and role in accounts.SECOND_FACTOR_ROLES):
+        enrol_test_authenticator(user)
     return user
 
 

@@ -51,3 +51,36 @@ def create(email, display_name, password, roles, lgo_code, province_code, locale
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
     click.echo(f"created user {user.email} with roles: {', '.join(roles) or 'none'}")
+
+
+def _user_by_email(email: str):
+    from lgo_assess.accounts.models import User
+    user = db.session.execute(
+        select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    return user
+
+
+@cli.command("reset-2fa")
+@click.argument("email")
+def reset_2fa(email):
+    """Remove a user's authenticator and recovery codes (a lost phone) and log them out; they
+    set up a new one at their next login. Recorded in the audit log."""
+    user = _user_by_email(email)
+    try:
+        services.reset_second_factor(user, actor=None)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"second factor of {user.email} removed; their sessions were logged out")
+
+
+@cli.command("prune-sessions")
+def prune_sessions():
+    """Delete login sessions that ended more than LOGIN_SESSION_RETENTION_DAYS ago (logins
+    also do this as they go; run it from cron where logins are rare)."""
+    count = services.prune_login_sessions()
+    db.session.commit()
+    click.echo(f"{count} old login sessions deleted")

@@ -89,3 +89,17 @@ class RoleGrantForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class SecondFactorForm(FlaskForm):
+    """The second step of a login: the authenticator's code, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[
+        DataRequired(message=_l("Enter the 6-digit code from your authenticator app.")),
+        Length(max=40, message=_l("At most 40 characters."))])
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("Code shown in the app"), validators=[
+        DataRequired(message=_l("Enter the 6-digit code from your authenticator app.")),
+        Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))])

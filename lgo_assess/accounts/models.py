@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Enum, ForeignKey, Index, String,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Enum, ForeignKey, Index, String,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -112,8 +112,13 @@ class LoginSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # When the second factor was passed in this session (None: not yet, or not needed). A user
+    # who has or needs a second factor is logged in only once this is set.
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_login_sessions_created_at", "created_at"),)
 
     @staticmethod
     def hash_token(token: str) -> str:
@@ -132,8 +137,41 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(200))  # as typed, lower-cased; may be unknown
     ip_address: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
+    # What was tried: the password, or the second factor (counted apart, so that knowing the
+    # password never resets the count of wrong codes).
+    kind: Mapped[str] = mapped_column(String(20), default="password", server_default="password")
 
     __table_args__ = (
+        CheckConstraint("kind IN ('password', 'second_factor')", name="kind_known"),
         Index("ix_login_attempts_email_attempted_at", "email", "attempted_at"),
         Index("ix_login_attempts_ip_address_attempted_at", "ip_address", "attempted_at"),
     )
+
+
+class SecondFactor(db.Model):
+    """A user's TOTP authenticator (RFC 6238). The shared secret is stored encrypted and never
+    shown again after enrolment; ``last_step`` is the last accepted time step, so a code is
+    accepted once."""
+
+    __tablename__ = "second_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret_encrypted: Mapped[str] = mapped_column(String(300))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)

@@ -14,7 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lgo_assess.accounts.models import LoginAttempt, LoginSession, RoleGrant, User
+from lgo_assess.accounts import totp
+from lgo_assess.accounts.models import (LoginAttempt, LoginSession, RecoveryCode, RoleGrant,
+                                        SecondFactor, User)
 from lgo_assess.core.audit import record
 from lgo_assess.core.db import db, utcnow
 from lgo_assess.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -274,19 +276,21 @@ def _user_by_email(email_key: str) -> User | None:
 
 
 def login_throttled(email: str, ip_address: str | None, policy: ThrottlePolicy,
-                    now: datetime | None = None) -> bool:
+                    now: datetime | None = None, *, kind: str = "password") -> bool:
     """True if the e-mail address or the IP address has used up its failed logins. An account's
-    count starts again after a successful login; an address's does not."""
+    count of wrong passwords starts again after a right password, its count of wrong codes
+    after a right code (never after a right password); an address's count (of both) does not."""
     now = now or utcnow()
     since = now - timedelta(seconds=policy.window_seconds)
     key = _email_key(email)
     last_success = db.session.execute(
         select(func.max(LoginAttempt.attempted_at))
-        .where(LoginAttempt.email == key, LoginAttempt.succeeded.is_(True),
-               LoginAttempt.attempted_at > since)).scalar()
+        .where(LoginAttempt.email == key, LoginAttempt.kind == kind,
+               LoginAttempt.succeeded.is_(True), LoginAttempt.attempted_at > since)).scalar()
     account_failures = db.session.execute(
         select(func.count()).select_from(LoginAttempt)
-        .where(LoginAttempt.email == key, LoginAttempt.succeeded.is_(False),
+        .where(LoginAttempt.email == key, LoginAttempt.kind == kind,
+               LoginAttempt.succeeded.is_(False),
                LoginAttempt.attempted_at > (last_success or since))).scalar_one()
     if account_failures >= policy.per_account:
         return True
@@ -302,7 +306,8 @@ def login_throttled(email: str, ip_address: str | None, policy: ThrottlePolicy,
 def log_in(email: str, password: str, *, ip_address: str | None = None,
            user_agent: str | None = None, policy: ThrottlePolicy = ThrottlePolicy(),
            now: datetime | None = None) -> User:
-    """Check the throttle and the password, keep the attempt and open a login session.
+    """Check the throttle and the password, keep the attempt and open a login session (which
+    waits for the second factor if the user has or needs one: see ``needs_second_factor``).
 
     Raises ``LoginThrottled`` (429) or ``LoginRefused`` (401) with the same message whether or
     not the address is registered; the caller commits in every case, so that failures count."""
@@ -328,6 +333,7 @@ def log_in(email: str, password: str, *, ip_address: str | None = None,
     if reason is not None:
         record(key or None, "user.login_failed", user, ip_address=ip_address, reason=reason)
         raise LoginRefused()
+    prune_login_sessions(now=now)
     start_login_session(user, ip_address=ip_address, user_agent=user_agent)
     return user
 
@@ -346,13 +352,20 @@ def authenticate(email: str, password: str) -> User | None:
 
 # Login sessions ------------------------------------------------------------------------------
 def start_login_session(user: User, *, ip_address: str | None = None,
-                        user_agent: str | None = None) -> str:
-    """Open a new server-side session for ``user`` and return the token its cookie carries."""
+                        user_agent: str | None = None, second_factor_passed: bool = False) -> str:
+    """Open a new server-side session for ``user`` and return the token its cookie carries.
+
+    A user who has or needs a second factor is not logged in by it until ``pass_second_factor``
+    (or enrolment) marks it, unless ``second_factor_passed`` (a password change in a session
+    that had already passed it)."""
     token = secrets.token_urlsafe(32)
+    waiting = needs_second_factor(user) and not second_factor_passed
     db.session.add(LoginSession(token_hash=LoginSession.hash_token(token), user_id=user.id,
-                                ip_address=ip_address, user_agent=(user_agent or "")[:300]))
+                                ip_address=ip_address, user_agent=(user_agent or "")[:300],
+                                second_factor_at=utcnow() if second_factor_passed else None))
     db.session.flush()
-    record(user, "user.logged_in", user, ip_address=ip_address)
+    record(user, "user.password_accepted" if waiting else "user.logged_in", user,
+           ip_address=ip_address)
     user.login_session_token = token
     return token
 
@@ -374,17 +387,20 @@ def load_user_by_session_token(token: str, *, now: datetime | None = None) -> Us
                                    LoginSession.created_at > oldest)).scalar_one_or_none()
     if row is None or not row.user.is_enabled:
         return None
+    if row.second_factor_at is None and needs_second_factor(row.user):
+        return None  # the password alone logs in no one who has or needs a second factor
     row.user.login_session_token = token
     return row.user
 
 
 def active_sessions(user: User, *, now: datetime | None = None) -> list[LoginSession]:
     oldest = (now or utcnow()) - _session_lifetime()
-    return list(db.session.execute(
-        select(LoginSession).where(LoginSession.user_id == user.id,
-                                   LoginSession.revoked_at.is_(None),
-                                   LoginSession.created_at > oldest)
-        .order_by(LoginSession.created_at.desc())).scalars())
+    query = select(LoginSession).where(LoginSession.user_id == user.id,
+                                       LoginSession.revoked_at.is_(None),
+                                       LoginSession.created_at > oldest)
+    if needs_second_factor(user):
+        query = query.where(LoginSession.second_factor_at.is_not(None))
+    return list(db.session.execute(query.order_by(LoginSession.created_at.desc())).scalars())
 
 
 def end_login_session(token: str, *, actor=None) -> None:
@@ -411,3 +427,211 @@ def revoke_all_sessions(user: User) -> None:
     db.session.execute(update(LoginSession)
                        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))
+
+
+def _config(name: str, default):
+    from flask import current_app, has_app_context
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+def prune_login_sessions(*, now: datetime | None = None,
+                         retention: timedelta | None = None) -> int:
+    """Delete login sessions that ended (logged out or expired) more than ``retention`` ago
+    (``LOGIN_SESSION_RETENTION_DAYS``, 90 by default): a session lasts at most its lifetime,
+    so every row created more than lifetime + retention ago has ended at least that long."""
+    if retention is None:
+        retention = timedelta(days=_config("LOGIN_SESSION_RETENTION_DAYS", 90))
+    oldest = (now or utcnow()) - _session_lifetime() - retention
+    result = db.session.execute(delete(LoginSession).where(LoginSession.created_at < oldest))
+    return result.rowcount
+
+
+# Second factor -------------------------------------------------------------------------------
+SECOND_FACTOR_ROLES = frozenset({Role.DLA_APPROVER, Role.DLA_ADMIN})
+PENDING_LOGIN_WINDOW = timedelta(minutes=10)  # between the password and the code
+
+
+class SecondFactorRefused(DomainError):
+    status = 401
+    default_message = _l("The code is not right, or it was already used. Enter the current "
+                         "code from your authenticator app.")
+
+
+class SecondFactorUnreadable(DomainError):
+    status = 409
+    default_message = _l("Your authenticator cannot be checked because the server's key has "
+                         "changed. Ask an administrator to reset your second factor.")
+
+
+def second_factor_required(user: User) -> bool:
+    """Approvers and administrators must use a second factor."""
+    return any(grant.role in SECOND_FACTOR_ROLES for grant in user.grants)
+
+
+def has_second_factor(user: User) -> bool:
+    return db.session.execute(
+        select(SecondFactor.id).where(SecondFactor.user_id == user.id)).first() is not None
+
+
+def needs_second_factor(user: User) -> bool:
+    """A login of this user is complete only after the second factor (or its enrolment)."""
+    return second_factor_required(user) or has_second_factor(user)
+
+
+def _second_factor_key() -> str:
+    """The key that encrypts TOTP secrets: the app's, so this needs an application context."""
+    from flask import current_app
+    return current_app.config.get("SECOND_FACTOR_KEY") or current_app.config["SECRET_KEY"]
+
+
+def _second_factor(user: User) -> SecondFactor | None:
+    return db.session.execute(
+        select(SecondFactor).where(SecondFactor.user_id == user.id)).scalar_one_or_none()
+
+
+def pending_login(token: str | None, *, now: datetime | None = None) -> LoginSession | None:
+    """The login session of ``token`` if it has passed the password, waits for its second
+    factor (a code, or enrolment) and is no older than ``PENDING_LOGIN_WINDOW``."""
+    if not token:
+        return None
+    oldest = (now or utcnow()) - PENDING_LOGIN_WINDOW
+    row = db.session.execute(
+        select(LoginSession).where(LoginSession.token_hash == LoginSession.hash_token(token),
+                                   LoginSession.revoked_at.is_(None),
+                                   LoginSession.second_factor_at.is_(None),
+                                   LoginSession.created_at > oldest)).scalar_one_or_none()
+    if row is None or not row.user.is_enabled or not needs_second_factor(row.user):
+        return None
+    return row
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = totp.new_recovery_codes()
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code))
+                       for code in codes)
+    db.session.flush()
+    return codes
+
+
+def enrol_second_factor(user: User, secret: str, code: str, *, actor=None,
+                        now: datetime | None = None) -> list[str]:
+    """Keep ``secret`` (encrypted) as the user's authenticator once ``code`` proves the app
+    holds it; returns 10 new one-time recovery codes, shown once and kept only as hashes."""
+    if has_second_factor(user):
+        raise Conflict(_l("A second factor is already set up for this account."))
+    step = totp.matching_step(secret, code, now or utcnow(), None) if secret else None
+    if step is None:
+        raise Invalid(_l("The code does not match. Check that your device's clock is right and "
+                         "enter the code now shown in the app."))
+    db.session.add(SecondFactor(user_id=user.id, last_step=step,
+                                secret_encrypted=totp.encrypt_secret(secret,
+                                                                     _second_factor_key())))
+    codes = _replace_recovery_codes(user)
+    record(actor, "user.second_factor_enrolled", user)
+    return codes
+
+
+def set_known_second_factor(user: User, secret: str, *, actor=None) -> None:
+    """Give a demo account a published authenticator secret (no recovery codes). Only for demo
+    accounts: a real user proves the secret with ``enrol_second_factor``."""
+    if has_second_factor(user):
+        raise Conflict(_l("A second factor is already set up for this account."))
+    db.session.add(SecondFactor(user_id=user.id, last_step=None,
+                                secret_encrypted=totp.encrypt_secret(secret,
+                                                                     _second_factor_key())))
+    db.session.flush()
+    record(actor, "user.second_factor_enrolled", user, demo=True)
+
+
+def new_recovery_codes(user: User, *, actor=None) -> list[str]:
+    """Replace the user's recovery codes (the old ones stop working)."""
+    if not has_second_factor(user):
+        raise Invalid(_l("Set up an authenticator app first."))
+    codes = _replace_recovery_codes(user)
+    record(actor, "user.recovery_codes_replaced", user)
+    return codes
+
+
+def unused_recovery_codes(user: User) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).scalar_one()
+
+
+def _check_code(user: User, code: str, now: datetime) -> str | None:
+    """"totp" or "recovery" if ``code`` is accepted (and consumed), None otherwise."""
+    if totp.looks_like_recovery_code(code):
+        result = db.session.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
+                   RecoveryCode.code_hash == totp.hash_recovery_code(code))
+            .values(used_at=now))
+        return "recovery" if result.rowcount == 1 else None
+    factor = _second_factor(user)
+    if factor is None:
+        return None
+    try:
+        secret = totp.decrypt_secret(factor.secret_encrypted, _second_factor_key())
+    except totp.UnreadableSecret as error:
+        raise SecondFactorUnreadable() from error
+    step = totp.matching_step(secret, code, now, factor.last_step)
+    if step is None:
+        return None
+    # Conditional on the step still being new, so two requests racing with one code cannot
+    # both succeed.
+    result = db.session.execute(
+        update(SecondFactor)
+        .where(SecondFactor.id == factor.id,
+               or_(SecondFactor.last_step.is_(None), SecondFactor.last_step < step))
+        .values(last_step=step))
+    db.session.refresh(factor)
+    return "totp" if result.rowcount == 1 else None
+
+
+def pass_second_factor(login_session: LoginSession, code: str, *, ip_address: str | None = None,
+                       policy: ThrottlePolicy = ThrottlePolicy(),
+                       now: datetime | None = None) -> str:
+    """Check a 6-digit code (or a recovery code) for a session waiting for it, throttled like
+    passwords; on success the session is logged in. Returns "totp" or "recovery".
+
+    Raises ``LoginThrottled`` (429) or ``SecondFactorRefused`` (401); the caller commits in
+    every case, so that failures count."""
+    now = now or utcnow()
+    user = login_session.user
+    if login_throttled(user.email, ip_address, policy, now, kind="second_factor"):
+        record(user, "user.second_factor_throttled", user, ip_address=ip_address)
+        raise LoginThrottled(_l("Too many wrong codes. Wait %(minutes)d minutes and try again.",
+                                minutes=policy.minutes))
+    method = _check_code(user, code, now)
+    db.session.add(LoginAttempt(attempted_at=now, email=_email_key(user.email),
+                                ip_address=ip_address, succeeded=method is not None,
+                                kind="second_factor"))
+    if method is None:
+        record(user, "user.second_factor_failed", user, ip_address=ip_address)
+        raise SecondFactorRefused()
+    login_session.second_factor_at = now
+    db.session.flush()
+    record(user, "user.logged_in", user, ip_address=ip_address, second_factor=method)
+    return method
+
+
+def mark_second_factor_passed(user: User, token: str, *, now: datetime | None = None) -> None:
+    """The session of ``token`` has just proved the second factor (at enrolment)."""
+    db.session.execute(update(LoginSession)
+                       .where(LoginSession.user_id == user.id,
+                              LoginSession.token_hash == LoginSession.hash_token(token))
+                       .values(second_factor_at=now or utcnow()))
+
+
+def reset_second_factor(user: User, *, actor=None) -> None:
+    """Remove the user's authenticator and recovery codes (a lost phone) and end their
+    sessions; at the next login they set up a new one (approvers and administrators must)."""
+    factor = _second_factor(user)
+    if factor is None:
+        raise Invalid(_l("This account has no second factor to reset."))
+    db.session.delete(factor)
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    revoke_all_sessions(user)
+    db.session.flush()
+    record(actor, "user.second_factor_reset", user)

@@ -2,10 +2,29 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from lgo_assess.core import thaidate
+
+
+class AppDomain(Domain):
+    """Flask-Babel's message domain, with loaded catalogues cached per application.
+
+    Flask-Babel keeps one cache per process, keyed only by locale, so two apps with different
+    translation folders (the tests' app and their Thai app) would read whichever catalogue was
+    loaded first."""
+
+    @property
+    def cache(self) -> dict:
+        return current_app.extensions.setdefault("lgo_assess_translations", {})
+
+    @cache.setter
+    def cache(self, value) -> None:  # Domain.__init__ assigns one; each app makes its own
+        pass
+
+    def get_translations_cache(self, ctx) -> dict:
+        return self.cache
 
 
 def select_locale() -> str:

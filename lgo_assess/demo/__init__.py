@@ -34,6 +34,9 @@ STEPS = (
 
 DEMO_EMAIL_DOMAIN = "demo.example"   # a reserved domain (RFC 2606): mail to it goes nowhere
 DEMO_PASSWORD = "demo-lgo-assess-2569"  # noqa: S105 -- shared password of demo accounts only (published by flask demo logins)
+# The authenticator key of every demo approver and administrator (they must use a second
+# factor); published by ``flask demo logins``, and ``flask demo code`` prints its current code.
+DEMO_TOTP_SECRET = "LGOASSESSDEMOONLYSECRETKEY234567"  # noqa: S105 -- published demo key, demo accounts only
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,26 @@ def logins():
     rows = login_rows()
     if not rows:
         raise click.ClickException("no demo accounts yet: run `flask demo load`")
+    from lgo_assess.accounts.totp import grouped
     header = ("role", "e-mail", "password", "scope")
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(3)]
     for row in (header, tuple("-" * w for w in widths) + ("-----",), *rows):
         # the scope (with Thai names) comes last, so Thai marks cannot spoil the alignment
         click.echo("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]))
+    click.echo("")
+    click.echo("dla_approver and dla_admin accounts also ask for a 6-digit code after the "
+               "password. Either add this key to an authenticator app (Google Authenticator, "
+               f"FreeOTP, ...; time-based, 6 digits): {grouped(DEMO_TOTP_SECRET)}")
+    click.echo("or run `make demo-code` (flask demo code) for the code of the moment; each code "
+               "works once.")
+
+
+@cli.command("code")
+def code():
+    """Print the current 6-digit code of the demo approvers' and administrators' authenticator."""
+    from datetime import datetime, timezone
+
+    from lgo_assess.accounts.totp import INTERVAL, code_at_step, step_at
+    now = datetime.now(timezone.utc)
+    left = INTERVAL - int(now.timestamp()) % INTERVAL
+    click.echo(f"{code_at_step(DEMO_TOTP_SECRET, step_at(now))}  (changes in {left} s)")

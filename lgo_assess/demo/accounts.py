@@ -14,7 +14,7 @@ from lgo_assess.accounts import services
 from lgo_assess.accounts.models import User
 from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
-from lgo_assess.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
+from lgo_assess.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,16 @@ def load(ctx) -> int:
                    for g in user.grants):
             services.grant_role(user, demo.role, lgo=lgo, province=province)
             created += 1
+        created += enrol_demo_second_factor(user)
     return created
+
+
+def enrol_demo_second_factor(user: User) -> int:
+    """Approvers and administrators must use a second factor: demo ones share a published key."""
+    if services.second_factor_required(user) and not services.has_second_factor(user):
+        services.set_known_second_factor(user, DEMO_TOTP_SECRET)
+        return 1
+    return 0
 
 
 def login_rows() -> list[tuple[str, str, str, str]]:

@@ -78,9 +78,11 @@ def _second_approver(ctx) -> tuple[User, int]:
     user = accounts.create_user(f"{name}@{DEMO_EMAIL_DOMAIN}", display_name, ctx.password,
                                 hash_method=ctx.hash_method, min_length=ctx.min_length)
     accounts.grant_role(user, Role.DLA_APPROVER)
-    ctx.echo(f"demo certification: second approver {user.email} (password as the others) "
-             "confirms revocations")
-    return user, 2
+    from lgo_assess.demo.accounts import enrol_demo_second_factor
+    enrol_demo_second_factor(user)
+    ctx.echo(f"demo certification: second approver {user.email} (password and authenticator "
+             "key as the others) confirms revocations")
+    return user, 3
 
 
 def _ensure_key(ctx) -> None:

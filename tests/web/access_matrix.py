@@ -91,6 +91,13 @@ ACCESS: dict[str, Access] = {
     "core.health": PUBLIC,
     # accounts
     "accounts.login": PUBLIC,
+    # The second step of a login: without a login waiting for it, back to the login page.
+    "accounts.second_factor": PUBLIC,
+    "accounts.enrol_at_login": PUBLIC,
+    "accounts.cancel_login": PUBLIC,
+    "accounts.two_factor": LOGGED_IN,
+    "accounts.new_recovery_codes": LOGGED_IN,
+    "accounts.reset_second_factor": ADMIN,
     "accounts.logout": LOGGED_IN,
     "accounts.profile": LOGGED_IN,
     "accounts.save_language": LOGGED_IN,

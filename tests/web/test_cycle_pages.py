@@ -15,6 +15,7 @@ from tests.factories import TEST_PASSWORD, make_province, make_user
 from tests.factories_assessments import (TST_EDITION, make_assessment, make_cycle,
                                          make_published_edition)
 from tests.notification_helpers import staffed_lgo, submitted_assessment
+from tests.logins import log_in_client
 
 DATES = {"opens_on": "2026-11-01", "self_assessment_due": "2027-02-28",
          "review_due": "2027-05-31", "decision_due": "2027-06-30"}
@@ -75,8 +76,7 @@ def test_validation_messages_are_in_thai_for_a_thai_user(thai_client):
     admin = make_user(Role.DLA_ADMIN, locale="th")
     edition = make_published_edition()
     db.session.commit()
-    logged_in = thai_client.post("/login", data={"email": admin.email, "password": TEST_PASSWORD})
-    assert logged_in.status_code == 302
+    log_in_client(thai_client, admin.email, TEST_PASSWORD)
     response = thai_client.post("/admin/cycles/new", data=open_form(edition, opens_on=""))
     assert response.status_code == 422
     html = response.get_data(as_text=True)

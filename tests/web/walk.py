@@ -15,6 +15,7 @@ from tests.factories import (TEST_PASSWORD, make_district, make_lgo, make_provin
                              make_region, make_user)
 from tests.web.access_matrix import ANONYMOUS, Place, Scene
 from tests.web import api_scene
+from tests.logins import log_in_client
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -62,7 +63,7 @@ def make_user_with_every_role(scene: Scene, locale: str) -> str:
     page opens; returns the e-mail address."""
     lgo = db.session.get(Lgo, scene.own.lgo_id)
     province = db.session.get(Province, scene.own.province_id)
-    user = make_user(email=f"everyone-{locale}@example.go.th", locale=locale)
+    user = make_user(email=f"everyone-{locale}@example.go.th", locale=locale, second_factor=True)
     for role in Role:
         accounts.grant_role(user, role, lgo=lgo if role.scope == "lgo" else None,
                             province=province if role.scope == "province" else None)
@@ -103,8 +104,7 @@ def session_cookie(app, email: str | None) -> str | None:
     if email is None:
         return None
     client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": TEST_PASSWORD})
-    assert response.status_code == 302, f"could not log in as {email}"
+    log_in_client(client, email, TEST_PASSWORD)
     return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
 
 

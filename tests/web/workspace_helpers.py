@@ -54,9 +54,9 @@ def make_team(lgo_type: LgoType = LgoType.SAO, *, cycle=None, locale: str = "th"
 
 
 def client_for(app, user):
+    from tests.logins import log_in_client
     client = app.test_client()
-    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
-    assert response.status_code == 302, f"login of {user.email} failed"
+    log_in_client(client, user.email, TEST_PASSWORD)
     return client
 
 
