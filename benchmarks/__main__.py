@@ -1,0 +1,140 @@
+"""`make bench` (python -m benchmarks): build the national data set in SQLite and PostgreSQL, run
+every benchmark module of SUITE, print the table and write benchmarks/RESULTS.md.
+
+    python -m benchmarks                 # the full run (writes RESULTS.md)
+    python -m benchmarks --quick         # a small data set and few rounds, to try things
+    python -m benchmarks --only pages    # one module (repeatable)
+    python -m benchmarks --db sqlite     # one database
+
+PostgreSQL is the database ``lgo_assess_bench`` on 127.0.0.1:5432 (user postgres; override with
+BENCH_POSTGRES_URL, whose database name must contain "bench"); it is created when missing and
+wiped. When the server cannot be reached the run goes on with SQLite and says so.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from benchmarks.harness import ROOT, Context, Result, table, write_results
+
+SUITE = ["kpi_dashboard", "pages", "criteria_validate", "deadline_day", "certificates",
+         "upload", "registry_csv"]
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/lgo_assess_bench")
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+
+
+def _postgres_ready(url: str) -> str | None:
+    """Create the database if it is missing; None when the server answers, else why not."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from lgo_assess.config import _database_url
+    target = make_url(_database_url(url, Path(".")))
+    name = target.database or ""
+    if "bench" not in name:
+        raise SystemExit(f"refusing to use {name!r}: a benchmark database's name contains bench")
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                           connect_args={"connect_timeout": 5})
+    try:
+        with server.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                        {"n": name}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:      # noqa: BLE001 -- any failure to connect means: skip it
+        return str(error).splitlines()[0]
+    finally:
+        server.dispose()
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split(
+        "\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small data set, few rounds; does not write RESULTS.md")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help=f"run only this module ({', '.join(SUITE)}); repeatable")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), action="append",
+                        help="run on this database only; repeatable")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    logging.disable(logging.INFO)          # the migrations' progress lines
+    for name in args.only or ():
+        if name not in SUITE:
+            parser.error(f"unknown module {name!r}; the suite is {', '.join(SUITE)}")
+
+    started = time.perf_counter()
+    scratch = Path(tempfile.mkdtemp(prefix="lgo-bench-"))
+    databases: dict[str, str] = {}
+    wanted = args.db or ["sqlite", "postgresql"]
+    notes = []
+    if "sqlite" in wanted:
+        databases["sqlite"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
+    if "postgresql" in wanted:
+        problem = _postgres_ready(POSTGRES_URL)
+        if problem:
+            message = f"PostgreSQL skipped: the server at {POSTGRES_URL} is unreachable ({problem})"
+            print(message)
+            notes.append(message)
+        else:
+            databases["postgresql"] = POSTGRES_URL
+    ctx = Context(databases=databases, scratch=scratch, seed=args.seed, quick=args.quick)
+    print(f"Benchmarks{' (quick)' if args.quick else ''} on {', '.join(databases) or 'no database'};"
+          f" scratch {scratch}")
+
+    results: list[Result] = []
+    ran, missing, failed = [], [], []
+    for name in args.only or SUITE:
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"benchmarks.{name}":
+                print(f"- {name}: missing (benchmarks/{name}.py is not on this branch); skipped")
+                missing.append(name)
+                continue
+            raise
+        print(f"- {name} ...", flush=True)
+        module_started = time.perf_counter()
+        try:
+            found = module.measure(ctx)
+        except Exception:   # noqa: BLE001 -- one broken module must not lose the others' figures
+            traceback.print_exc()
+            print(f"- {name}: FAILED (see the traceback above)")
+            failed.append(name)
+            continue
+        results += found
+        ran.append(name)
+        print(f"  {name}: {len(found)} results in {time.perf_counter() - module_started:.0f} s")
+        if found:
+            print(table(found))
+    elapsed = time.perf_counter() - started
+    print(f"\nAll results ({elapsed / 60:.1f} min):\n{table(results)}")
+    if missing:
+        print(f"Missing modules: {', '.join(missing)}")
+    if failed:
+        print(f"Failed modules: {', '.join(failed)}")
+    if args.quick or args.only or args.db:
+        print("Not written to RESULTS.md (only a full run of every module on both databases is)")
+    else:
+        from benchmarks import national
+        preamble = national.preamble(ctx, elapsed, notes + [f"Missing modules: {', '.join(missing)}"
+                                                            for _ in [0] if missing]
+                                     + [f"Failed modules: {', '.join(failed)}"
+                                        for _ in [0] if failed])
+        write_results(results, RESULTS, preamble)
+        print(f"Written to {RESULTS.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
