@@ -172,18 +172,30 @@ def _token(rng: random.Random) -> str:
 
 
 class Tables:
-    """Rows per table, with explicit ids, in insertion order."""
+    """Rows per table (tuples, in the column order of the table's first row), with explicit
+    ids, in insertion order."""
 
     def __init__(self):
-        self.rows: dict[str, list[dict]] = defaultdict(list)
+        self.rows: dict[str, list[tuple]] = defaultdict(list)
+        self.columns: dict[str, tuple[str, ...]] = {}
         self.next_id: dict[str, int] = defaultdict(lambda: 1)
+        self.measured: list[tuple[int, str]] = []     # (assessment id, editor e-mail)
 
     def add(self, table: str, **row) -> int:
         if "id" not in row:
             row["id"] = self.next_id[table]
             self.next_id[table] += 1
-        self.rows[table].append(row)
+        columns = self.columns.setdefault(table, tuple(row))
+        if len(columns) != len(row):
+            raise ValueError(f"{table}: columns {tuple(row)} differ from {columns}")
+        self.rows[table].append(tuple(row.values()))
         return row["id"]
+
+    def extend(self, other: "Tables") -> None:
+        for name, rows in other.rows.items():
+            self.columns.setdefault(name, other.columns[name])
+            self.rows[name].extend(rows)
+        self.measured += other.measured
 
 
 def _history_outcome(rng_seed: str, fy: int, cadence: int, memo: dict):
@@ -402,7 +414,7 @@ def generate(ref, seed: int, quick: bool, today: date) -> Tables:
                             steps.append(("return", "submitted", "returned"))
                         changes(a_id, steps, submitted)
                     if editor:
-                        t.rows["_measured"].append({"id": a_id, "editor": editor})
+                        t.measured.append((a_id, editor))
     for (series, fy), last in sorted(counters.items()):
         t.add("number_counters", series=series, fiscal_year=fy, last_value=last, id=None)
     return t
@@ -567,10 +579,10 @@ def _converter(values: list, dialect: str):
     return memoised
 
 
-def _columns(rows: list[dict], columns: list[str], dialect: str) -> list[tuple]:
+def _columns(rows: list[tuple], indexes: list[int], dialect: str) -> list[tuple]:
     data = []
-    for c in columns:
-        values = [row[c] for row in rows]
+    for i in indexes:
+        values = [row[i] for row in rows]
         convert = _converter(values, dialect)
         data.append(values if convert is None else list(map(convert, values)))
     return list(zip(*data))
@@ -590,18 +602,20 @@ def write(engine, tables: Tables) -> dict[str, float]:
             if not rows:
                 continue
             started = clock.perf_counter()
-            columns = [c for c in rows[0] if not (c == "id" and rows[0]["id"] is None)]
+            names = tables.columns[name]
+            indexes = [i for i, c in enumerate(names) if not (c == "id" and rows[0][i] is None)]
+            columns = [names[i] for i in indexes]
             if dialect == "postgresql":
                 cursor = raw.cursor()
                 with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in _columns(rows, columns, dialect):
+                    for row in _columns(rows, indexes, dialect):
                         copy.write_row(row)
                 cursor.close()
             else:
                 sql = (f"INSERT INTO {name} ({', '.join(columns)}) "
                        f"VALUES ({', '.join('?' * len(columns))})")
                 cursor = raw.cursor()
-                cursor.executemany(sql, _columns(rows, columns, dialect))
+                cursor.executemany(sql, _columns(rows, indexes, dialect))
                 cursor.close()
             seconds[name] = clock.perf_counter() - started
         if dialect == "postgresql":
@@ -645,9 +659,7 @@ def build(url: str, seed: int = 1, quick: bool = False, scratch: Path | None = N
         if tables is None:
             tables = Tables()
             _evidence_items(tables, ref, quick)
-            generated = generate(ref, seed, quick, today_bangkok())
-            for name, rows in generated.rows.items():
-                tables.rows[name].extend(rows)
+            tables.extend(generate(ref, seed, quick, today_bangkok()))
             _GENERATED.clear()
             _GENERATED[key] = tables
             phases["generate rows, score answers, sign certificates"] = \
@@ -675,14 +687,13 @@ def build(url: str, seed: int = 1, quick: bool = False, scratch: Path | None = N
             if n:
                 counts[table.name] = n
         db.session.remove()
-    measured = tables.rows.get("_measured", [])
     build_seconds = clock.perf_counter() - total
     echo(f"  {dialect}: {sum(counts.values()):,} rows in {build_seconds:.0f} s "
          f"(insert: {', '.join(f'{k} {v:.1f}s' for k, v in per_table.items())})")
     return Dataset(
         app=app, url=url, dialect=dialect, seed=seed, quick=quick, counts=counts, phases=phases,
         build_seconds=build_seconds, people=ref.emails, province_code=MEASURED_PROVINCE,
-        workspaces=[m["id"] for m in measured], editor_of={m["id"]: m["editor"] for m in measured})
+        workspaces=[a for a, _ in tables.measured], editor_of=dict(tables.measured))
 
 
 # -- Shared by the suite --------------------------------------------------------------------------
@@ -714,7 +725,12 @@ def preamble(ctx, elapsed: float, notes: list[str]) -> str:
         names = list(built)
         tables = sorted({t for d in built.values() for t in d.counts})
         lines += ["", "## The national data set (benchmarks/national.py, seed "
-                  f"{ctx.seed})", "", __doc__.split("\n\n", 1)[1].strip(), "",
+                  f"{ctx.seed})", "", __doc__.split("\n\n", 1)[1].strip(), ""]
+        if ctx.quick:
+            lines += [f"**Quick data set**: assessments, responses, evidence, decisions and "
+                      f"certificates only for the LGOs of provinces {', '.join(QUICK_PROVINCES)}"
+                      " (the registry, standards and cycles are whole).", ""]
+        lines += [
                   "| table | " + " | ".join(names) + " |",
                   "| --- | " + " | ".join("---:" for _ in names) + " |"]
         for t in tables:
