@@ -22,6 +22,7 @@ import argparse
 import importlib
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), action="append",
                         help="run on this database only; repeatable")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scratch folder (the SQLite data set, keys) afterwards")
     parser.add_argument("--results", type=Path, metavar="PATH",
                         help="write the results there even for a quick or partial run (marked "
                              "as such); a full run writes benchmarks/RESULTS.md by itself")
@@ -154,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"Failed modules: {', '.join(failed)}")
         write_results(results, target, national.preamble(ctx, elapsed, notes))
         print(f"Written to {target}")
+    if args.keep:
+        print(f"Scratch kept: {scratch}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
     return 1 if failed else 0
 
 
