@@ -1,46 +1,29 @@
-"""How long validating every shipped criteria file takes (the loader alone, as
-`flask criteria validate` runs it, without the app's start-up).
-
-Run: .venv/bin/python benchmarks/criteria_validate.py [repeats]
-
-Wall time depends on what else the machine runs; CPU time (process_time) much less.
-"""
+"""How long validating every shipped criteria file takes (the loader alone, as `flask criteria
+validate` runs it, without the app's start-up), beside parsing the same YAML with libyaml alone.
+Target (issue #10): ≤ 1 s."""
 from __future__ import annotations
 
-import statistics
-import sys
-import time
-from pathlib import Path
+from benchmarks.harness import ROOT, Context, Result, median, p95
+from benchmarks.kpi_dashboard import sample_cpu
 
-import yaml
-
-CRITERIA = Path(__file__).resolve().parent.parent / "criteria"
+CRITERIA = ROOT / "criteria"
 
 
-def main(repeats: int = 10) -> None:
+def measure(ctx: Context) -> list[Result]:
+    import yaml
+
     from lgo_assess.criteria.loader import expand, load_library
 
     files = expand([CRITERIA])
-    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in files)
     texts = [p.read_text(encoding="utf-8") for p in files]
-    load_library([CRITERIA])  # warm imports
-    wall, cpu, baseline = [], [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        library = load_library([CRITERIA])
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-        c = time.process_time()
-        for text in texts:
-            yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        baseline.append(time.process_time() - c)
-    ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
-    print(f"{len(files)} files, {lines} lines, {len(library.problems)} problems; "
-          f"libyaml: {hasattr(yaml, 'CSafeLoader')}")
-    print(f"validate all (wall)    median {ms(statistics.median(wall))}, min {ms(min(wall))}")
-    print(f"validate all (CPU)     median {ms(statistics.median(cpu))}, min {ms(min(cpu))}")
-    print(f"yaml.load only (CPU)   median {ms(statistics.median(baseline))} (for comparison)")
-
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    lines = sum(len(t.splitlines()) for t in texts)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    rounds = 3 if ctx.quick else 10
+    problems = len(load_library([CRITERIA]).problems)
+    validate, cpu = sample_cpu(lambda: load_library([CRITERIA]), rounds, 1)
+    parse, parse_cpu = sample_cpu(lambda: [yaml.load(t, Loader=loader) for t in texts], rounds, 1)
+    return [Result(f"criteria validation of all shipped files ({len(files)} files, {lines:,} "
+                   f"lines, {problems} problems)", "-", "ms", median(validate), p95(validate),
+                   median(parse), f"yaml.load{' (libyaml)' if loader is not yaml.SafeLoader else ''}"
+                   " alone", "≤ 1 s", p95(validate) <= 1000,
+                   f"(CPU here {median(cpu):.0f} ms, floor {median(parse_cpu):.0f} ms)")]

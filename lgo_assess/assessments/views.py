@@ -61,19 +61,22 @@ def _edition_without_document():
     return joinedload(Assessment.edition).defer(StandardEdition.document)
 
 
-def get_assessment_for(user, assessment_id: int) -> Assessment:
+def get_assessment_for(user, assessment_id: int, *, for_page: bool = True) -> Assessment:
     """The assessment with everything the workspace reads, loaded in a fixed number of queries,
-    if ``user`` is a member of its LGO (403 otherwise)."""
+    if ``user`` is a member of its LGO (403 otherwise). ``for_page=False`` (an autosave) leaves
+    out what only the page shows: who saved each answer and the evidence cited."""
     if not 0 < assessment_id <= services.MAX_ID:
         raise NotFound()
+    options = [joinedload(Assessment.cycle).selectinload(Cycle.extensions),
+               joinedload(Assessment.lgo), _edition_without_document()]
+    if for_page:
+        options += [selectinload(Assessment.responses).joinedload(Response.updated_by),
+                    selectinload(Assessment.evidence_links).joinedload(EvidenceLink.item)]
+    else:
+        options.append(selectinload(Assessment.responses))
     assessment = db.session.execute(
-        select(Assessment).where(Assessment.id == assessment_id).options(
-            joinedload(Assessment.cycle).selectinload(Cycle.extensions),
-            joinedload(Assessment.lgo),
-            _edition_without_document(),
-            selectinload(Assessment.responses).joinedload(Response.updated_by),
-            selectinload(Assessment.evidence_links).joinedload(EvidenceLink.item),
-        )).unique().scalar_one_or_none()
+        select(Assessment).where(Assessment.id == assessment_id).options(*options)
+    ).unique().scalar_one_or_none()
     if assessment is None:
         raise NotFound()
     if not policies.can_edit(user, assessment):
@@ -305,7 +308,7 @@ def save_response(assessment_id: int, criterion_code: str):
     """Save one criterion's answer: JSON in and out for the autosave, a form post and a
     redirect without JavaScript. A stale version gets 409 with the stored answer."""
     wants_json = request.is_json
-    assessment = get_assessment_for(current_user, assessment_id)
+    assessment = get_assessment_for(current_user, assessment_id, for_page=False)
     values = None
     try:
         effective = _effective(assessment, code)
@@ -405,7 +408,7 @@ def _item_id() -> int:
 
 def _link_change(assessment_id: int, code: str, change):
     wants_json = request.is_json
-    assessment = get_assessment_for(current_user, assessment_id)
+    assessment = get_assessment_for(current_user, assessment_id, for_page=False)
     try:
         item_id = _item_id()
         change(assessment, code, item_id, actor=_me())

@@ -462,6 +462,18 @@ def province_tables(province, fy, rows, lgos, standards, stats) -> list[export.T
         cycles_table(stats, fy)]
 
 
+def once_per_page(function):
+    """``function`` remembered per argument for one page: a table of hundreds of LGOs looks each
+    translated title up once per value, not once per cell."""
+    memo: dict = {}
+
+    def get(value):
+        if value not in memo:
+            memo[value] = function(value)
+        return memo[value]
+    return get
+
+
 def _status_title(status: str | None) -> str:
     from lgo_assess.assessments.states import AssessmentStatus
     try:
@@ -496,7 +508,8 @@ def province(province_code: str):
         trend=trend, overview=overview, trend_charts=trend_charts, lgos=lgos,
         standards=standards, labels=queries.level_labels(), stats=stats,
         standard_names=queries.standard_names(), drill_url=drill_url,
-        status_title=_status_title, today=today_bangkok())
+        status_title=once_per_page(_status_title), type_title=once_per_page(type_title),
+        today=today_bangkok())
 
 
 @bp.get("/kpi/province/<province_code>/export")
