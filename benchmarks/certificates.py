@@ -9,7 +9,9 @@ serial, name and address each time, so nothing is served from a cache of a previ
 floor is a one-page ReportLab PDF with one line of text, measured in the same run.
 
 Target (issue #10): >= 40 certificates/s on one core. Rates are 1000 / the median time of one
-certificate; the p95 column is the rate at the p95 time (the slow end).
+certificate; the p95 column is the rate at the p95 time (the slow end). Each figure is given
+twice: from wall time, and from this process's CPU time, which is what one core of its own
+would do (the machine these run on is shared, so wall time includes waiting for a core).
 
 Run: .venv/bin/python benchmarks/certificates.py [--quick] [--profile] [DATABASE_URL ...]
 Without a URL a temporary SQLite file is used. A PostgreSQL URL must name a database whose name
@@ -28,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import Context, Result, median, p95, table  # noqa: E402
+from benchmarks.registry_csv import server_cpu_ms  # noqa: E402
 
 TARGET = 40.0
 TARGET_TEXT = ">= 40 /s"
@@ -85,27 +88,34 @@ def measure_pdf(ctx: Context) -> list[Result]:
             signed, verify_url=f"https://lgo-assess.example.go.th/v/{signed.facts['verify_token']}")
 
     certificate()                       # fonts, dictionary: paid once per process
-    floor_samples = _sample(lambda: floor_pdf(next(counter)), rounds)
-    samples = _sample(certificate, rounds)
-    floor_rate = _rate(floor_samples)[0]
+    floor_samples, floor_cpu = _sample(lambda: floor_pdf(next(counter)), rounds)
+    samples, cpu = _sample(certificate, rounds)
+    floor_rate, cpu_floor_rate = _rate(floor_samples)[0], _rate(floor_cpu)[0]
     rate, slow = _rate(samples)
+    cpu_rate, cpu_slow = _rate(cpu)
+    size = f"{len(certificate()) // 1024} KiB"
     return [
         Result("PDF floor: one line of text", "-", "/s", floor_rate, _rate(floor_samples)[1]),
         Result("certificate PDF render (sign + build)", "-", "/s", rate, slow, floor=floor_rate,
                floor_label="one-line PDF", target=TARGET_TEXT, met=rate >= TARGET,
-               note=f"({len(certificate()) // 1024} KiB)"),
+               note=f"({size}; wall)"),
+        Result("certificate PDF render (sign + build)", "-", "/s", cpu_rate, cpu_slow,
+               floor=cpu_floor_rate, floor_label="one-line PDF, CPU", target=TARGET_TEXT,
+               met=cpu_rate >= TARGET, note="(CPU time of this process)"),
     ]
 
 
-def _sample(call, rounds: int, warmup: int = 3) -> list[float]:
+def _sample(call, rounds: int, warmup: int = 3) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of each of ``rounds`` calls after ``warmup`` unmeasured."""
     for _ in range(warmup):
         call()
-    samples = []
+    walls, cpus = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - cpu_started) * 1000)
+    return walls, cpus
 
 
 def _prepare(database_url: str, scratch: Path, count: int):
@@ -184,18 +194,27 @@ def measure_issuance(ctx: Context, database: str, url: str, profile: bool = Fals
             pstats.Stats(profiler).sort_stats("cumtime").print_stats(45)
             ids = ids[:warmup] + ids[warmup + 20:]
         for assessment_id in ids[warmup:]:
+            server = server_cpu_ms(db.session)
             started, cpu_started = time.perf_counter(), time.process_time()
             assert issue(assessment_id).startswith(b"%PDF")
             samples.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
+            if server is not None:      # the same pooled connection: one at a time here
+                cpu[-1] += server_cpu_ms(db.session) - server
+            db.session.commit()
         db.session.remove()
         db.engine.dispose()
     rate, slow = _rate(samples)
+    cpu_rate, cpu_slow = _rate(cpu)
     floor = ctx.cache.get("certificates.floor")
-    return [Result("certificate issuance (decide + row + signature + PDF + commit)", database,
-                   "/s", rate, slow, floor=floor, floor_label="one-line PDF" if floor else "",
-                   target=TARGET_TEXT, met=rate >= TARGET,
-                   note=f"(CPU here {median(cpu):.1f} ms)")]
+    label = "certificate issuance (decide + row + signature + PDF + commit)"
+    return [Result(label, database, "/s", rate, slow, floor=floor,
+                   floor_label="one-line PDF" if floor else "", target=TARGET_TEXT,
+                   met=rate >= TARGET, note="(wall)"),
+            Result(label, database, "/s", cpu_rate, cpu_slow, target=TARGET_TEXT,
+                   met=cpu_rate >= TARGET,
+                   note="(CPU time of this process" +
+                   (" + its PostgreSQL backend)" if database == "postgresql" else ")"))]
 
 
 def measure(ctx: Context) -> list[Result]:
