@@ -1,15 +1,13 @@
 """Gap-free numbers: certificate serials (``GGL-2569-000042``, one series per standard and
 fiscal year) and decision references (``DLA-2569-000123``, one series per fiscal year).
 
-Each series is one ``number_counters`` row. Taking a number locks that row (SELECT … FOR UPDATE
-on PostgreSQL; on SQLite the INSERT that comes first takes the database's write lock) until the
-transaction ends, so concurrent issuers queue on it; if the transaction rolls back, so does the
-counter, and the next issuer gets the same number. Hence no gaps and no duplicates, at the cost
+Each series is one ``number_counters`` row. Taking a number locks that row (the upsert's row
+lock on PostgreSQL; on SQLite the database's write lock) until the transaction ends, so
+concurrent issuers queue on it; if the transaction rolls back, so does the counter, and the next issuer gets the same number. Hence no gaps and no duplicates, at the cost
 of issuing one certificate of a series at a time (each holds the lock for milliseconds).
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -20,26 +18,21 @@ DECISION_SERIES = "decision"
 DECISION_PREFIX = "DLA"
 
 
-def _ensure_counter(session, series: str, fiscal_year: int) -> None:
-    """Create the series' row if it is missing (two issuers racing to create it both succeed:
-    the second insert does nothing)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgres else sqlite_insert
-    session.execute(insert(NumberCounter).values(
-        series=series, fiscal_year=fiscal_year, last_value=0).on_conflict_do_nothing(
-        index_elements=["series", "fiscal_year"]))
-
-
 def next_number(series: str, fiscal_year: int, *, session=None) -> int:
     """The next number of ``series`` in ``fiscal_year`` (1, 2, 3 …), held until the caller's
-    transaction ends."""
+    transaction ends. One statement: an upsert that creates the series' row at 1 or adds one
+    to it, returning the value. On PostgreSQL the conflicting row stays locked until the
+    transaction ends and a waiting issuer then adds one to the committed value; on SQLite
+    the statement takes the database's write lock."""
     session = session or db.session
-    _ensure_counter(session, series, fiscal_year)
-    where = (NumberCounter.series == series, NumberCounter.fiscal_year == fiscal_year)
-    current = session.execute(
-        select(NumberCounter.last_value).where(*where).with_for_update()).scalar_one()
-    session.execute(update(NumberCounter).where(*where).values(last_value=current + 1))
-    return current + 1
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
+    statement = insert(NumberCounter).values(series=series, fiscal_year=fiscal_year,
+                                             last_value=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["series", "fiscal_year"],
+        set_={"last_value": NumberCounter.last_value + 1}).returning(NumberCounter.last_value)
+    return session.execute(statement).scalar_one()
 
 
 def certificate_serial(standard_code: str, fiscal_year: int, *, session=None) -> str:

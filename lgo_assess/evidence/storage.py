@@ -7,7 +7,9 @@ Pure: no Flask, no database. Layout under the root (outside the web root)::
     previews/ab/<sha256>.*  previews derived from a blob (re-encoded images, PDF page 1)
 
 An upload is streamed in chunks to a temporary file in ``tmp/`` while it is hashed and counted,
-fsynced, and only then renamed to its content address (``os.replace`` is atomic on one
+fsynced, and only then renamed to its content address. A web upload arrives already in such a
+file: the form parser writes each uploaded file into a ``HashingSpool`` in ``tmp/``, which hashes
+the bytes as they are written, so staging it is an fsync, not a second copy (``os.replace`` is atomic on one
 filesystem; the directory is fsynced so the rename survives a power cut). A crash at any point
 leaves at worst a stray ``.part`` file or a blob no row points to, never a partial file under a
 content address; ``sweep`` removes both.
@@ -48,6 +50,56 @@ class StagedBlob:
     path: Path
     sha256: str
     size: int
+
+
+class HashingSpool:
+    """A temporary file in a store's ``tmp/`` that hashes and counts what is written to it, in
+    order from its start: the form parser's destination for an uploaded file (see
+    ``evidence.uploads``). ``BlobStore.stage`` takes it over as it is (no copy, no second
+    read) when it was written straight through; otherwise it is read like any other stream.
+    Closing it removes the file unless a store took it over."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "w+b")
+        self._digest = hashlib.sha256()
+        self._hashed = 0            # bytes hashed: everything from the start, in order
+        self._in_order = True
+        self.taken = False
+
+    def write(self, data) -> int:
+        if self._in_order and self._file.tell() == self._hashed:
+            self._digest.update(data)
+            self._hashed += len(data)
+        else:
+            self._in_order = False
+        return self._file.write(data)
+
+    def digest(self) -> tuple[str, int] | None:
+        """(SHA-256, size) of the whole file if every byte went through ``write`` in order."""
+        self._file.flush()
+        if not self._in_order or os.fstat(self._file.fileno()).st_size != self._hashed:
+            return None
+        return self._digest.hexdigest(), self._hashed
+
+    def close(self) -> None:
+        self._file.close()
+        if not self.taken:
+            self.path.unlink(missing_ok=True)
+
+    def __getattr__(self, name):    # read, seek, tell, flush, fileno, closed, … of the file
+        return getattr(self._file, name)
+
+    def __iter__(self):
+        return iter(self._file)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
 
 @dataclass
@@ -98,10 +150,25 @@ class BlobStore:
         fd, name = tempfile.mkstemp(dir=self.temp_dir, prefix=TEMP_PREFIX, suffix=suffix)
         return fd, Path(name)
 
+    def spool(self) -> HashingSpool:
+        """A new ``HashingSpool`` in this store's ``tmp/``."""
+        return HashingSpool(self.temp_dir)
+
     # Writing ---------------------------------------------------------------------------------
     def stage(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StagedBlob:
         """Copy ``stream`` to a temporary file in chunks, hashing and counting as it goes.
-        Raises ``TooLarge`` (keeping nothing) as soon as more than ``max_bytes`` arrive."""
+        Raises ``TooLarge`` (keeping nothing) as soon as more than ``max_bytes`` arrive.
+        A ``HashingSpool`` of this store that was written straight through is taken over
+        instead: it is already a hashed temporary file here, so it is only fsynced."""
+        if isinstance(stream, HashingSpool) and stream.path.parent == self.temp_dir \
+                and not stream.taken and (known := stream.digest()) is not None:
+            sha256, size = known
+            if max_bytes is not None and size > max_bytes:
+                raise TooLarge(max_bytes)
+            os.fsync(stream.fileno())
+            stream.taken = True
+            stream.seek(0)
+            return StagedBlob(stream.path, sha256, size)
         fd, path = self.new_temp_file()
         digest, size = hashlib.sha256(), 0
         try:

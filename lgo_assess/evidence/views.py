@@ -24,10 +24,13 @@ from lgo_assess.evidence import policies, preview, queries, services
 from lgo_assess.evidence.forms import (DeleteForm, EvidenceEditForm, EvidenceLinkForm,
                                        EvidenceUploadForm, LibrarySearchForm)
 from lgo_assess.evidence.models import EvidenceItem, EvidenceKind
+from lgo_assess.evidence import uploads
 from lgo_assess.evidence.sniffing import BY_CONTENT_TYPE, extension_of
 from lgo_assess.registry.models import Lgo
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence", template_folder="templates")
+# Uploaded files are parsed straight into the store's tmp/ (evidence.uploads): no second copy.
+bp.record_once(lambda state: uploads.install(state.app))
 
 add_nav_entry(_l("Evidence library"), "evidence.index", order=30,
               permission=Permission.MANAGE_EVIDENCE)

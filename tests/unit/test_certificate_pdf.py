@@ -136,3 +136,18 @@ def test_the_output_is_reproducible_and_takes_a_configured_emblem(signed, tmp_pa
     with_image = pdf.build_certificate_pdf(signed, verify_url=VERIFY_URL, emblem=emblem,
                                            signatory=pdf.Signatory(name_th="นายทดสอบ ระบบ"))
     assert b"/Subtype /Image" in with_image and b"/Subtype /Image" not in first
+
+
+def test_the_fast_qr_code_is_module_for_module_the_one_segno_makes():
+    """pdf.qr_matrix picks the mask itself (faster); it must pick segno's, for every version."""
+    import random
+
+    import segno
+    chooser = random.Random(7)
+    for length in (1, 20, 46, 80, 150, 300, 500):
+        for _ in range(6):
+            data = "https://lgo-assess.example.go.th/v/" + "".join(
+                chooser.choice("abcdefghijklmnopqrstuvwxyz234567/?=") for _ in range(length))
+            want = segno.make(data, error="m", micro=False, boost_error=False)
+            assert [bytes(row) for row in pdf.qr_matrix(data)] == \
+                [bytes(row) for row in want.matrix], (length, want.version, want.mask)

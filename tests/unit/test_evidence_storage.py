@@ -149,3 +149,42 @@ def test_storing_known_content_refreshes_its_age_so_sweep_spares_it(tmp_path):
     _age(blob, 7200)
     store.commit(store.stage(io.BytesIO(b"reused")))   # a new upload of the same content
     assert store.sweep(set()).blobs == []
+
+
+def test_a_spool_written_in_order_is_staged_in_place_with_the_hash_of_its_bytes(tmp_path):
+    store = BlobStore(tmp_path)
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    spool = store.spool()
+    for start in range(0, len(data), 65536):            # as the form parser writes
+        spool.write(data[start:start + 65536])
+    spool.seek(0)
+    staged = store.stage(spool)
+    assert staged.path == spool.path                     # taken over: no second copy
+    assert (staged.sha256, staged.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    spool.close()                                        # the request ends
+    assert store.commit(staged).read_bytes() == data
+    assert list(store.temp_dir.iterdir()) == []
+
+
+def test_a_spool_written_out_of_order_is_copied_and_hashed_from_its_content(tmp_path):
+    store = BlobStore(tmp_path)
+    spool = store.spool()
+    spool.write(b"%PDF-1.4 first draft")
+    spool.seek(0)
+    spool.write(b"%PDF-1.7")                             # rewritten: the running hash is void
+    spool.seek(0)
+    staged = store.stage(spool)
+    assert staged.path != spool.path
+    assert staged.sha256 == hashlib.sha256(b"%PDF-1.7 first draft").hexdigest()
+    spool.close()
+    assert not spool.path.exists()                       # not taken over: removed on close
+
+
+def test_a_spool_larger_than_the_limit_is_refused_and_removed(tmp_path):
+    store = BlobStore(tmp_path)
+    spool = store.spool()
+    spool.write(b"x" * 1001)
+    with pytest.raises(TooLarge):
+        store.stage(spool, max_bytes=1000)
+    spool.close()
+    assert list(store.temp_dir.iterdir()) == []

@@ -36,6 +36,14 @@ def shape_text(text: str, font: str, size: float) -> tuple[str, float]:
     return shaped, pdfmetrics.stringWidth(text, font, size)
 
 
+@lru_cache(maxsize=16384)
+def _shaped(text: str, font: str, size: float) -> tuple[str, float]:
+    """``shape_text`` remembered: a certificate or report draws the same words (headings,
+    labels, names) again and again, and harfbuzz shaping is most of drawing them. The shaped
+    string is never changed by ReportLab, so one can be drawn on any number of canvases."""
+    return shape_text(text, font, size)
+
+
 @lru_cache(maxsize=65536)
 def text_width(text: str, font: str = FONT, size: float = 16) -> float:
     """Width in points of ``text`` drawn shaped in one piece (as ``draw_thai`` draws it)."""
@@ -52,7 +60,7 @@ def draw_thai(canvas, x: float, y: float, text: str, *, font: str = FONT, size: 
     except KeyError:
         raise ValueError(f"align must be one of {sorted(_ALIGN_SHIFT)}, not {align!r}") from None
     text = apply_digits(text, thai_digits)
-    shaped, width = shape_text(text, font, size)
+    shaped, width = _shaped(text, font, size)
     canvas.setFont(font, size)
     if shaped:
         canvas.drawString(x - shift * width, y, shaped)
