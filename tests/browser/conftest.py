@@ -176,7 +176,7 @@ SERIOUS = ("serious", "critical")
 def axe_violations(page) -> list[str]:
     """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page, described."""
     from axe_playwright_python.sync_playwright import Axe
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+    result = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
     found = []
     for violation in result.response["violations"]:

@@ -76,6 +76,8 @@ class Journey:
         self.review_id = None
         self.gap_before = None
         self.library_url = None
+        self.decision_url = None
+        self.verify_url = None
 
     def page(self, name: str, locale: str = "th-TH"):
         if name not in self.pages:
@@ -452,6 +454,7 @@ def test_approver_approves_and_the_certificate_verifies(journey, shots, tmp_path
     page.check("main input[name=outcome][value=approved]")
     page.locator("main form[action$='/decide'] button").click()
     expect(page.locator(".flash-success")).to_have_count(1)
+    journey.decision_url = page.url
     screenshot(page, shots, "13-decision")
 
     pdf_link = page.locator("main a[href*='/certificate.pdf']").first
@@ -469,6 +472,7 @@ def test_approver_approves_and_the_certificate_verifies(journey, shots, tmp_path
     qr_url = re.search(r"https?://\S+/v/[a-z0-9]+", text)
     assert qr_url and qr_url[0].startswith(journey.base), f"no verification URL in:\n{text}"
     assert qr_matches(content, qr_url[0]), "the QR code does not carry the printed address"
+    journey.verify_url = qr_url[0]
 
     visitor = journey.browser.new_context(locale="th-TH")
     try:
@@ -494,6 +498,49 @@ def test_kpi_dashboard_counts_the_new_certificate(journey, shots):
     ggl = page.locator("#province-kpis tr", has_text="SI3-G1-K1")
     assert ggl.locator("td").nth(3).inner_text().strip() == "1", ggl.inner_text()
     screenshot(page, shots, "15-kpi-province")
+
+
+# -- 5. In English ------------------------------------------------------------------------------
+
+def switch_to_english(page):
+    expect(page.locator("html")).to_have_attribute("lang", "th")
+    page.locator("form.lang-switch button[value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+ENGLISH_PAGES = (  # (person, page, what an English reader finds on it)
+    (EDITOR, lambda j: j.assessment_url, ("Score so far", "Evidence cited")),
+    (EDITOR, lambda j: f"{j.base}/review/{j.review_id}/lgo", ("Answered requests",)),
+    (OFFICER, lambda j: f"{j.base}/review/{j.review_id}", ("Review",)),
+    (OFFICER, lambda j: f"{j.base}/review/{j.review_id}/team", ("The team", "Assessors")),
+    (LEAD, lambda j: f"{j.base}/review/{j.review_id}/consensus", ("Team scores and consensus",
+                                                                  "The final score")),
+    (APPROVER, lambda j: j.decision_url, ("Decision", "Public page")),
+    (APPROVER, lambda j: j.base + "/kpi/province/50", ("LGOs by standard and status",
+                                                       "City municipality")),
+    (None, lambda j: j.verify_url, ("Certificate verification", "This certificate is valid")),
+)
+
+
+def test_the_journey_in_english(journey, shots):
+    for person in (EDITOR, OFFICER, APPROVER):     # the lead reads English already
+        page = journey.page(person)
+        page.goto(journey.base + "/")
+        switch_to_english(page)
+    visitor = journey.browser.new_context(locale="th-TH")
+    try:
+        anonymous = visitor.new_page()
+        anonymous.goto(journey.verify_url)
+        switch_to_english(anonymous)
+        for n, (person, url, phrases) in enumerate(ENGLISH_PAGES, start=1):
+            page = journey.page(person) if person else anonymous
+            page.goto(url(journey))
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+            for phrase in phrases:
+                expect(page.locator("main")).to_contain_text(phrase)
+            screenshot(page, shots, f"20-english-{n:02d}")
+    finally:
+        visitor.close()
 
 
 # -- The QR code ---------------------------------------------------------------------------------
