@@ -173,11 +173,16 @@ def complete_second_factor(page, user: str) -> None:
 SERIOUS = ("serious", "critical")
 
 
-def axe_violations(page) -> list[str]:
-    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page, described."""
+def axe_violations(page, record: Path | None = None) -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page, described.
+    ``record``, when given, receives one line per violation of any impact (for review)."""
     from axe_playwright_python.sync_playwright import Axe
     result = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    if record is not None:
+        record.write_text("".join(
+            f"{v.get('impact')} {v['id']} ({len(v['nodes'])} nodes): {v['help']}\n"
+            for v in result.response["violations"]) or "no violation\n", encoding="utf-8")
     found = []
     for violation in result.response["violations"]:
         if violation.get("impact") not in SERIOUS:

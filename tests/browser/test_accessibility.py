@@ -93,9 +93,14 @@ def open_page(people, addresses, name):
 @pytest.mark.parametrize("name", [n for n, _, _ in PAGES])
 def test_page_has_no_serious_accessibility_violation(name, people, addresses, shots):
     page = open_page(people, addresses, name)
-    violations = axe_violations(page)
+    violations = axe_violations(page, record=shots / f"axe-{name}.txt")
     screenshot(page, shots, f"axe-{name}")
     assert not violations, f"axe-core on {name} ({page.url}):\n" + "\n".join(violations)
+    duplicated = page.evaluate("""() => Object.entries([...document.querySelectorAll(
+            '[id]:not(input[type=hidden])')]
+        .reduce((seen, el) => (seen[el.id] = (seen[el.id] || 0) + 1, seen), {}))
+        .filter(([id, n]) => n > 1).map(([id]) => id)""")
+    assert not duplicated, f"{name}: ids used twice (a label finds only the first): {duplicated}"
     assert uses_web_font(page), f"{name}: the Thai text is not drawn with the Sarabun web font"
     assert rendered_font_families(page, "h1") & {"Sarabun"}, \
         f"{name}: the heading is drawn with {rendered_font_families(page, 'h1')}"
@@ -149,7 +154,7 @@ FOCUSED = """() => {
     return {index, ring, html: el.outerHTML.slice(0, 120)};
 }"""
 
-MAX_TABS = 60   # long pages (the workspace) are walked this far: the order is checked, not all
+MAX_TABS = 40   # long pages (the workspace) are walked this far: the order is checked, not all
 
 
 @pytest.mark.parametrize("name", [n for n, _, _ in PAGES])
