@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,9 +104,10 @@ _SHOTS: list[Path] = []
 
 
 @pytest.fixture(scope="session")
-def shots(tmp_path_factory):
-    """The folder the screenshots of key pages go to (printed at the end of the run)."""
-    folder = tmp_path_factory.mktemp("screenshots")
+def shots():
+    """The folder the screenshots of key pages go to (printed at the end of the run): a fresh
+    temporary folder of its own, which pytest's clean-up of old runs leaves for review."""
+    folder = Path(tempfile.mkdtemp(prefix="lgo-assess-screenshots-"))
     _SHOTS.append(folder)
     return folder
 
