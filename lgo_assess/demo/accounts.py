@@ -40,6 +40,8 @@ USERS = (
     DemoUser("assessor1", "กิตติพงษ์ สายสุวรรณ", Role.ASSESSOR, home_district="5014"),
     DemoUser("assessor2", "Napaporn Chanpen", Role.ASSESSOR, home_district="4010",
              locale="en"),
+    # Works in Mueang Chiang Mai, the district of Chiang Mai City: the demo's conflicted assessor
+    DemoUser("assessor3", "ชัยวัฒน์ อินทร์แก้ว", Role.ASSESSOR, home_district="5001"),
     DemoUser("editor.cm-city", "ปิยะนุช ทองดี", Role.LGO_EDITOR, lgo="3500101"),
     DemoUser("executive.cm-city", "สมบัติ เรืองศรี", Role.LGO_EXECUTIVE, lgo="3500101"),
     DemoUser("editor.bankho", "อนุชา บุญมา", Role.LGO_EDITOR, lgo="6400101"),

@@ -2,7 +2,9 @@
 
 Each chart is ``<svg role="img" aria-labelledby="…">`` with a ``<title>`` and a ``<desc>`` that
 states every value in words, so a screen reader hears the figures; the page puts a data table
-next to it. No script and no style attribute (the CSP allows neither inline): colours come from
+next to it. A chart whose bars or points are links is a ``role="group"`` instead (an image's
+content is hidden from assistive technology, links included), and each link is named by its
+label and value. No script and no style attribute (the CSP allows neither inline): colours come from
 classes styled in ``static/css/app.css``. Bars and points link to the drill-down when given a
 ``href``.
 """
@@ -53,9 +55,11 @@ def _scale_max(values, unit: str) -> float:
     return float(-(-top // magnitude) * magnitude)
 
 
-def _open(chart_id: str, title: str, desc: str, height: int, css: str) -> list[str]:
+def _open(chart_id: str, title: str, desc: str, height: int, css: str,
+          linked: bool = False) -> list[str]:
     cid = escape(chart_id)
-    return [f'<svg class="chart {css}" role="img" aria-labelledby="{cid}-title {cid}-desc" '
+    role = "group" if linked else "img"
+    return [f'<svg class="chart {css}" role="{role}" aria-labelledby="{cid}-title {cid}-desc" '
             f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
             f'xmlns="http://www.w3.org/2000/svg">',
             f'<title id="{cid}-title">{escape(title)}</title>',
@@ -72,7 +76,8 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], *, unit: str = "%",
         f"{b.label}: {b.text or _fmt(b.value, unit)}"
         + (f" ({target_label} {_fmt(b.target, unit)})" if b.target is not None else "")
         for b in bars)
-    out = _open(chart_id, title, desc or words, height, "bar-chart")
+    out = _open(chart_id, title, desc or words, height, "bar-chart",
+                linked=any(b.href for b in bars))
     for index, bar in enumerate(bars):
         y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
         width = 0 if bar.value is None else max(0.0, min(1.0, bar.value / top)) * span
@@ -82,7 +87,8 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], *, unit: str = "%",
         rect = (f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" '
                 f'height="{BAR_HEIGHT}"><title>{escape(bar.label)}: {shown}</title></rect>')
         if bar.href:
-            rect = f'<a href="{escape(bar.href)}">{rect}</a>'
+            rect = (f'<a href="{escape(bar.href)}" aria-label="{escape(bar.label)}: {shown}">'
+                    f'{rect}</a>')
         out.append(rect)
         out.append(f'<text class="chart-value" x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 15}">'
                    f'{shown}</text>')
@@ -109,7 +115,8 @@ def line_chart(chart_id: str, title: str, points: list[Point], *, unit: str = "%
     words = "; ".join(f"{p.label}: {p.text or _fmt(p.value, unit)}"
                       + (f" ({target_label} {_fmt(p.target, unit)})"
                          if p.target is not None else "") for p in points)
-    out = _open(chart_id, title, desc or words, height, "line-chart")
+    out = _open(chart_id, title, desc or words, height, "line-chart",
+                linked=any(p.href and p.value is not None for p in points))
     for fraction in (0, .5, 1):
         y = top_pad + inner_h * (1 - fraction)
         out.append(f'<line class="chart-grid" x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" '
@@ -125,9 +132,11 @@ def line_chart(chart_id: str, title: str, points: list[Point], *, unit: str = "%
         if p.value is None:
             continue
         x, y = xy(i, p.value)
+        words = f"{escape(p.label)}: {escape(p.text or _fmt(p.value, unit))}"
         dot = (f'<circle class="chart-dot" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>'
-               f'{escape(p.label)}: {escape(p.text or _fmt(p.value, unit))}</title></circle>')
-        out.append(f'<a href="{escape(p.href)}">{dot}</a>' if p.href else dot)
+               f'{words}</title></circle>')
+        out.append(f'<a href="{escape(p.href)}" aria-label="{words}">{dot}</a>' if p.href
+                   else dot)
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -428,6 +428,9 @@ def reopen(assessment_id: int):
 
 def _request_form(assessment: Assessment) -> EvidenceRequestForm:
     form = EvidenceRequestForm()
+    # The review page also holds the form to leave the team, whose reason field is "reason"
+    # too: one id for both would leave this one without its label.
+    form.reason.id = form.reason.label.field_id = "request-reason"
     language = current_language()
     form.criterion_code.choices = [SelectChoice(e.code, f"{e.code} {e.title.get(language)}")
                                    for e in services.applicable_criteria(assessment)]

@@ -64,7 +64,10 @@ def test_every_role_has_a_demo_account_that_logs_in_with_the_demo_password(loade
     assert len({lgo for _, lgo in staffed}) == 3
     assert all((Role.LGO_EXECUTIVE, lgo) in staffed for _, lgo in staffed)
     assessors = [u for u in users if u.has_role(Role.ASSESSOR)]
-    assert len(assessors) == 2 and all(a.home_district is not None for a in assessors)
+    # three, one of whom works in Chiang Mai City's own district (the conflicted assessor)
+    assert len(assessors) == 3 and all(a.home_district is not None for a in assessors)
+    city = next(g.lgo for u in users for g in u.grants if g.lgo and g.lgo.dla_code == "3500101")
+    assert sum(a.home_district_id == city.district_id for a in assessors) == 1
     assert services.authenticate("admin@demo.example", DEMO_PASSWORD) is not None
 
 

@@ -66,7 +66,10 @@ def test_bar_chart_is_accessible_svg_with_every_value_in_words():
         charts.Bar("ภาคเหนือ", 40.0, 50.0, "/kpi/K/lgos?scope=geo6:north&fy=2569"),
         charts.Bar("ภาคใต้", None)], target_label="เป้าหมาย")
     root = ET.fromstring(str(svg))
-    assert root.get("role") == "img" and root.get("aria-labelledby") == "c1-title c1-desc"
+    # a bar links to the drill-down: a group, since an image would hide its links
+    assert root.get("role") == "group" and root.get("aria-labelledby") == "c1-title c1-desc"
+    link = root.find(f"{SVG}a")
+    assert link.get("aria-label") == "ภาคเหนือ: 40.0%"
     assert root.find(f"{SVG}title").text == "ผลการดำเนินงาน <ปี>"
     desc = root.find(f"{SVG}desc").text
     assert "ภาคเหนือ: 40.0%" in desc and "เป้าหมาย 50.0%" in desc and "ภาคใต้: –" in desc
