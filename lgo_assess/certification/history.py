@@ -192,9 +192,9 @@ class _Checker:
         self.today = today
         self.problems: list[Problem] = []
 
-    def fail(self, row: Row, key: str, code: str, **params) -> None:
+    def fail(self, row: Row, key: str, kind: str, /, **params) -> None:
         column = self.table.headers.get(key) or COLUMN_BY_KEY[key].header if key else ""
-        self.problems.append(Problem(row.line, column, code, params))
+        self.problems.append(Problem(row.line, column, kind, params))
 
     # -- each cell
 
@@ -345,8 +345,8 @@ class _Checker:
                 claimed[cert.serial] = cert.supersedes.serial
         for row in rows:
             successor = row.superseded_by
-            if not successor or not row.number or successor == row.number:
-                continue                              # a certificate naming itself: a loop
+            if not successor or not row.number or successor == row.number or row.revoked:
+                continue          # naming itself: a loop; revoked too: refused already
             in_file = by_number.get(successor)
             recorded = existing.get(successor)
             if in_file is None and recorded is None:

@@ -77,7 +77,7 @@ COLUMNS = (
            "วันที่ออกใบรับรอง ต้องอยู่ในปีงบประมาณนั้น (1 ต.ค. – 30 ก.ย.)",
            "The day the certificate was issued; it must fall in that fiscal year "
            "(1 Oct – 30 Sep)."),
-    Column("valid_until", "ใช้ได้ถึงวันที่", "Valid until", False,
+    Column("valid_until", "มีผลถึงวันที่", "Valid until", False,
            "วันสุดท้ายที่ใบรับรองมีผล ถ้าว่างจะคำนวณจากอายุใบรับรองของเกณฑ์ฉบับนั้น",
            "The last day the certificate is valid; if empty, computed from the edition's "
            "certificate validity."),
