@@ -417,3 +417,7 @@ def test_verification_of_a_historical_certificate_says_where_it_came_from(world)
     from lgo_assess.core.errors import NotFound
     with pytest.raises(NotFound):
         services.certificate_pdf_path(cert)
+    from lgo_assess.api.certificate_endpoints import certificate_json
+    listed = certificate_json(cert, TODAY)
+    assert (listed["is_historical"], listed["status"], listed["level_en"],
+            listed["supersedes"]) == (True, "expired", "Excellent", "ม.3/2564")
