@@ -205,6 +205,8 @@ class _Checker:
             calendar = calendar_value(cells.get("calendar"))
         except CellError as error:
             self.fail(row, "calendar", error.code, **error.params)
+        missing = [key for key in ("lgo_code", "standard_code", "result_level",
+                                   "certificate_number") if text_value(cells.get(key)) is None]
         for key in ("lgo_code", "standard_code", "edition", "result_level", "revocation_reason"):
             value = text_value(cells.get(key))
             if value and len(value) > MAX_TEXT[key]:
@@ -220,9 +222,8 @@ class _Checker:
                 self.fail(row, key, "too_long", max=MAX_TEXT[key])
                 value = None
             setattr(row, "number" if key == "certificate_number" else key, value)
-        for key in ("lgo_code", "standard_code", "result_level", "certificate_number"):
-            if cells.get(key) is None or text_value(cells.get(key)) is None:
-                self.fail(row, key, "required")
+        for key in missing:
+            self.fail(row, key, "required")
         try:
             row.fiscal_year = fiscal_year_value(cells.get("fiscal_year"))
         except CellError as error:

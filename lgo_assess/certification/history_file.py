@@ -141,6 +141,8 @@ def normalise_text(value) -> str:
     """Text as compared: NFC, Thai digits as Arabic, single spaces, trimmed."""
     if value is None:
         return ""
+    if isinstance(value, str) and value.isascii():          # the common case, made cheap
+        return " ".join(value.split())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFC", str(value)).translate(_ARABIC_DIGITS)
@@ -401,7 +403,8 @@ def _xlsx_lines(raw: bytes) -> tuple[list[tuple[int, list]], list[Problem]]:
 
 
 def _blank(cells) -> bool:
-    return all(text_value(c) is None and not isinstance(c, (date, datetime)) for c in cells)
+    """Only empty cells (normalised already)."""
+    return all(c in EMPTY_MARKS for c in cells if not isinstance(c, (date, datetime)))
 
 
 def read_table(raw: bytes) -> Table:
@@ -418,14 +421,16 @@ def read_table(raw: bytes) -> Table:
     lines, problems = _xlsx_lines(raw) if kind == "xlsx" else _csv_lines(raw)
     if problems:
         return Table(kind, {}, [], problems)
+    lines = [(n, [c if isinstance(c, (date, datetime)) else normalise_text(c) for c in cells])
+             for n, cells in lines]                     # each cell normalised once, here
     lines = [(n, cells) for n, cells in lines if not _blank(cells)]
     if not lines:
         return Table(kind, {}, [], [Problem(0, "", "file_empty")])
     header_line, header = lines[0]
+    header = [c if isinstance(c, str) else normalise_text(c) for c in header]
     keys: list[str | None] = []
     headers: dict[str, str] = {}
-    for position, cell in enumerate(header):
-        name = normalise_text(cell)
+    for position, name in enumerate(header):
         key = column_of(name) if name else None
         if name and key is None:
             problems.append(Problem(header_line, name, "unknown_column"))
@@ -441,8 +446,8 @@ def read_table(raw: bytes) -> Table:
             problems.append(Problem(header_line, column.header, "missing_column"))
     rows = []
     for number, cells in lines[1:]:
-        first = next((normalise_text(c) for c in cells if normalise_text(c)), "")
-        if first.startswith("#"):
+        first = next((c for c in cells if c), "")
+        if isinstance(first, str) and first.startswith("#"):
             continue
         values: dict[str, object] = {}
         for position, cell in enumerate(cells):
@@ -450,8 +455,7 @@ def read_table(raw: bytes) -> Table:
             if key is not None:
                 values[key] = cell
             elif not _blank([cell]):
-                name = normalise_text(header[position]) if position < len(header) else ""
-                if not name:
+                if not (header[position] if position < len(header) else ""):
                     problems.append(Problem(number, "", "value_without_header",
                                             {"position": position + 1}))
         rows.append((number, values))
