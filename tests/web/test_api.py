@@ -319,8 +319,8 @@ def test_a_certificate_reads_with_its_status_today(client, app_ctx):
 
 def test_errors_speak_thai_by_default_and_english_when_asked(client, app, monkeypatch):
     with app.app_context():
-        domain = get_domain()
-    monkeypatch.setitem(domain.cache, ("th", "messages"), thai_catalog({
+        cache = get_domain().get_translations_cache(None)     # this app's own cache
+    monkeypatch.setitem(cache, ("th", "messages"), thai_catalog({
         "Not authenticated": "ยังไม่ได้ยืนยันตัวตน",
         "The token is unknown, revoked or expired.": "ไม่รู้จักโทเค็นนี้ "
                                                      "หรือถูกเพิกถอนหรือหมดอายุแล้ว"}))

@@ -52,8 +52,8 @@ def test_the_document_follows_accept_language(app, client, monkeypatch):
 
     from tests.web.api_helpers import thai_catalog
     with app.app_context():
-        domain = get_domain()
-    monkeypatch.setitem(domain.cache, ("th", "messages"), thai_catalog({"Regions": "ภาค"}))
+        cache = get_domain().get_translations_cache(None)     # this app's own cache
+    monkeypatch.setitem(cache, ("th", "messages"), thai_catalog({"Regions": "ภาค"}))
     summaries = {language: _document(client, language)["paths"][f"{PREFIX}/regions"]["get"][
         "summary"] for language in ("th", "en")}
     assert summaries == {"th": "ภาค", "en": "Regions"}
