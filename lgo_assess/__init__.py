@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "lgo_assess.evidence.views",
     "lgo_assess.review.views",
     "lgo_assess.certification.views",
+    "lgo_assess.certification.history_views",
     "lgo_assess.kpi.views",
     "lgo_assess.api.views",
     "lgo_assess.api.token_views",
@@ -31,6 +32,7 @@ CLI_GROUPS = (
     "lgo_assess.evidence.cli",
     "lgo_assess.certification.cli",
     "lgo_assess.certification.keys_cli",
+    "lgo_assess.certification.history_cli",
     "lgo_assess.demo",
     "lgo_assess.kpi.cli",
 )

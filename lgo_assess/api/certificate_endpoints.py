@@ -27,7 +27,7 @@ CERTIFICATE = define("Certificate", {
     "required": ["serial", "status", "standard_code", "edition_code", "fiscal_year",
                  "result_level_code", "level_th", "level_en", "lgo", "issued_on",
                  "valid_until", "revoked_at", "revocation_reason", "supersedes",
-                 "superseded_by", "verify_url"],
+                 "superseded_by", "verify_url", "is_historical"],
     "properties": {
         "serial": STRING,
         "status": {"type": "string", "enum": [s.value for s in CertificateStatus],
@@ -46,6 +46,9 @@ CERTIFICATE = define("Certificate", {
         "supersedes": {**OR_NULL, "description": "The serial this one corrected."},
         "superseded_by": {**OR_NULL, "description": "The serial that corrected this one."},
         "verify_url": {"type": "string", "description": "The public page the QR code opens."},
+        "is_historical": {"type": "boolean",
+                          "description": "Imported from DLA's records of before the platform: "
+                                         "no signature, no QR code, no PDF."},
     },
 })
 
@@ -75,6 +78,7 @@ def certificate_json(certificate: Certificate, today) -> dict:
         "supersedes": certificate.supersedes.serial if certificate.supersedes else None,
         "superseded_by": certificate.superseded_by.serial if certificate.superseded_by else None,
         "verify_url": certification.verify_url(certificate),
+        "is_historical": certificate.is_historical,
     }
 
 

@@ -81,6 +81,9 @@ def render(serial: str, output: Path, lang: str, png: bool):
     certificate = queries.certificate_by_serial(serial)
     if certificate is None:
         raise click.ClickException(f"no certificate {serial}")
+    if certificate.is_historical:
+        raise click.ClickException(f"{certificate.serial} is a historical certificate "
+                                   "(imported): it has no PDF")
     output.write_bytes(services.render_certificate_pdf(certificate, lang))
     click.echo(f"{output} ({certificate.serial}, {lang})")
     if png:

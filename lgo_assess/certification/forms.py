@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, Optional
@@ -98,3 +99,12 @@ class RegisterSearchForm(FlaskForm):
         self.status.choices = [SelectChoice("", _l("All statuses"))] + [
             SelectChoice(s.value, s.title) for s in (
                 CertificateStatus.VALID, CertificateStatus.EXPIRED, CertificateStatus.REVOKED)]
+
+
+class HistoryUploadForm(FlaskForm):
+    """A file of historical certification results (CSV or XLSX)."""
+
+    file = FileField(_l("File of historical results (XLSX or CSV)"), validators=[
+        FileRequired(message=_l("Choose the file to import."))],
+        render_kw={"accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-"
+                             "officedocument.spreadsheetml.sheet"})

@@ -11,7 +11,12 @@ different one confirms it (``RevocationRequest``).
 
 Named check constraints tie each state to the fields it needs, so the database refuses the
 impossible even if the code errs: a rejection has a reason, a revoked certificate its reason
-and time, a superseded one its successor, a confirmed revocation a second approver.
+and time, a superseded one its successor, a confirmed revocation a second approver, an issued
+certificate its decision and signature, a historical one its import batch.
+
+Certificates from before the platform (fiscal years 2561 onwards, from DLA's spreadsheets) are
+imported as **historical** certificates (``history.py``), each linked to its
+``CertificateImportBatch``.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Boolean, CheckConstraint, Date, Enum, Float, ForeignKey, Index, Integer,
-                        String, Text, text)
+                        String, Text, false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lgo_assess.core.db import UTCDateTime, db, utcnow
@@ -187,17 +192,50 @@ class RevocationRequest(db.Model):
     )
 
 
+class CertificateImportBatch(db.Model):
+    """One file of historical results imported (``flask history import`` or the admin page):
+    which file (name and SHA-256, so the same file is never imported twice), who, when, how
+    many rows it had and how many certificates it added."""
+
+    __tablename__ = "certificate_import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    row_count: Mapped[int] = mapped_column(Integer)
+    created_count: Mapped[int] = mapped_column(Integer)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    imported_by = relationship("User")
+    certificates: Mapped[list["Certificate"]] = relationship(
+        back_populates="import_batch", order_by="Certificate.id")
+
+    __table_args__ = (
+        CheckConstraint("created_count >= 0 AND created_count <= row_count",
+                        name="counts_in_order"),
+    )
+
+
 class Certificate(db.Model):
-    """One issued certificate. ``payload`` holds the canonical JSON exactly as signed; the
-    other columns repeat the facts for queries (register, KPIs) and never contradict it."""
+    """One certificate. An issued one's ``payload`` holds the canonical JSON exactly as
+    signed; the other columns repeat the facts for queries (register, KPIs) and never
+    contradict it. A historical one (``is_historical``) was imported from DLA's earlier records
+    in an import batch: it has the same facts as columns, but no decision, payload or signature;
+    the register and the KPIs treat it exactly like an issued one."""
 
     __tablename__ = "certificates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    serial: Mapped[str] = mapped_column(String(32), unique=True)
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="RESTRICT"),
-                                             index=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    serial: Mapped[str] = mapped_column(String(64), unique=True)
+    # Historical certificates (imported from DLA's earlier records) have no decision,
+    # assessment, signed payload or QR code; ``issued_is_signed`` requires them of all others.
+    is_historical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate_import_batches.id", ondelete="RESTRICT"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", ondelete="RESTRICT"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), index=True)
     lgo_id: Mapped[int] = mapped_column(ForeignKey("lgos.id"), index=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("standard_editions.id"), index=True)
     standard_code: Mapped[str] = mapped_column(String(10))
@@ -216,14 +254,16 @@ class Certificate(db.Model):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     correction_reason: Mapped[str | None] = mapped_column(Text)
     verification_token: Mapped[str] = mapped_column(String(40), unique=True)
-    payload: Mapped[str] = mapped_column(Text)
-    payload_sha256: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(String(120))
-    key_id: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str | None] = mapped_column(Text)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(120))
+    key_id: Mapped[str | None] = mapped_column(String(16))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    decision: Mapped[Decision] = relationship(back_populates="certificates")
+    decision: Mapped[Decision | None] = relationship(back_populates="certificates")
+    import_batch: Mapped["CertificateImportBatch | None"] = relationship(
+        back_populates="certificates")
     lgo = relationship("Lgo")
     edition = relationship("StandardEdition")
     # Set through the ids, in two flushes (services.supersede_certificate), so each row meets
@@ -244,6 +284,14 @@ class Certificate(db.Model):
                         "OR length(trim(coalesce(correction_reason, ''))) > 0",
                         name="correction_has_reason"),
         CheckConstraint("valid_until >= issued_on", name="dates_in_order"),
+        CheckConstraint("is_historical OR (decision_id IS NOT NULL AND assessment_id IS NOT NULL "
+                        "AND payload IS NOT NULL AND payload_sha256 IS NOT NULL "
+                        "AND signature IS NOT NULL AND key_id IS NOT NULL)",
+                        name="issued_is_signed"),
+        CheckConstraint("(is_historical AND import_batch_id IS NOT NULL AND decision_id IS NULL "
+                        "AND assessment_id IS NULL AND signature IS NULL) "
+                        "OR (NOT is_historical AND import_batch_id IS NULL)",
+                        name="historical_has_batch"),
         # One original certificate per decision: bulk issuance can be run again safely.
         Index("ix_certificates_one_original_per_decision", "decision_id", unique=True,
               sqlite_where=text("supersedes_id IS NULL"),

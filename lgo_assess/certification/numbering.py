@@ -35,6 +35,16 @@ def next_number(series: str, fiscal_year: int, *, session=None) -> int:
     return session.execute(statement).scalar_one()
 
 
+def reserve_number(series: str, fiscal_year: int, value: int, *, session=None) -> None:
+    """Make sure ``series`` in ``fiscal_year`` never hands out ``value`` or anything below it
+    (a number already used outside the series, e.g. by an imported historical certificate)."""
+    session = session or db.session
+    _ensure_counter(session, series, fiscal_year)
+    session.execute(update(NumberCounter).where(
+        NumberCounter.series == series, NumberCounter.fiscal_year == fiscal_year,
+        NumberCounter.last_value < value).values(last_value=value))
+
+
 def certificate_serial(standard_code: str, fiscal_year: int, *, session=None) -> str:
     number = next_number(f"certificate:{standard_code}", fiscal_year, session=session)
     return f"{standard_code}-{fiscal_year}-{number:06d}"

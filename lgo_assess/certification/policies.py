@@ -47,4 +47,5 @@ def can_cancel_revocation(user, request: RevocationRequest) -> bool:
 
 
 def can_correct(user, certificate: Certificate) -> bool:
-    return is_approver(user) and certificate.status == CertificateStatus.VALID
+    return (is_approver(user) and certificate.status == CertificateStatus.VALID
+            and not certificate.is_historical)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lgo_assess.assessments.models import Assessment, Cycle
 from lgo_assess.assessments.states import AssessmentStatus
@@ -97,7 +97,10 @@ def certificate_by_token(token: str) -> Certificate:
 
 
 def facts_of(certificate: Certificate) -> dict:
-    """The certified facts, as signed."""
+    """The certified facts, as signed (a historical certificate's from its records)."""
+    if certificate.is_historical:
+        from lgo_assess.certification.history import historical_facts
+        return historical_facts(certificate)
     return json.loads(certificate.payload)
 
 
@@ -150,6 +153,16 @@ def _register_statement(filters: RegisterFilters, today: date):
     return statement
 
 
+def _with_facts(statement):
+    """Eager loads for the facts of a register page (a historical certificate's come from its
+    LGO, edition and import batch)."""
+    return statement.options(
+        contains_eager(Certificate.lgo).contains_eager(Lgo.province),
+        contains_eager(Certificate.lgo).selectinload(Lgo.district),
+        selectinload(Certificate.edition).joinedload(StandardEdition.standard),
+        selectinload(Certificate.import_batch), selectinload(Certificate.supersedes))
+
+
 def _rows(certificates, today: date):
     return [(c, c.status_on(today), facts_of(c)) for c in certificates]
 
@@ -164,7 +177,7 @@ def search_register(filters: RegisterFilters, *, today: date, page: int = 1,
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     certificates = db.session.execute(
-        statement.options(contains_eager(Certificate.lgo).contains_eager(Lgo.province))
+        _with_facts(statement)
         .order_by(Certificate.fiscal_year.desc(), Certificate.standard_code, Province.code,
                   Lgo.name_th, Certificate.serial)
         .limit(page_size).offset((page - 1) * page_size)).unique().scalars()
@@ -174,7 +187,7 @@ def search_register(filters: RegisterFilters, *, today: date, page: int = 1,
 def register_export(filters: RegisterFilters, *, today: date):
     statement = _register_statement(filters, today)
     certificates = db.session.execute(
-        statement.options(contains_eager(Certificate.lgo).contains_eager(Lgo.province))
+        _with_facts(statement)
         .order_by(Certificate.fiscal_year.desc(), Certificate.standard_code, Province.code,
                   Lgo.name_th, Certificate.serial).limit(CSV_LIMIT)).unique().scalars()
     return _rows(certificates, today)
@@ -200,9 +213,16 @@ def register_options() -> RegisterOptions:
             select(Lgo.province_id).join(Certificate, Certificate.lgo_id == Lgo.id)))
         .order_by(Province.code)).scalars())
     levels = {}
-    for code, payload in db.session.execute(
-            select(Certificate.result_level_code, func.min(Certificate.payload))
+    for code, payload, edition_id in db.session.execute(
+            select(Certificate.result_level_code, func.min(Certificate.payload),
+                   func.min(Certificate.edition_id))
             .group_by(Certificate.result_level_code)).all():
-        facts = json.loads(payload)
-        levels[code] = (code, facts.get("level_th", code), facts.get("level_en", code))
+        if payload is not None:
+            facts = json.loads(payload)
+            levels[code] = (code, facts.get("level_th", code), facts.get("level_en", code))
+        else:                                  # only historical certificates have this level
+            from lgo_assess.certification.history import levels_of
+            labels = {c: (c, th, en) for c, th, en in
+                      levels_of(db.session.get(StandardEdition, edition_id))}
+            levels[code] = labels.get(code, (code, code, code))
     return RegisterOptions(standards, years, provinces, sorted(levels.values()))

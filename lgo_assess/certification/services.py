@@ -32,7 +32,7 @@ from lgo_assess.certification.signing import (PAYLOAD_FORMAT, KeyDirectory, Sign
                                               SigningError, verify)
 from lgo_assess.core.audit import record
 from lgo_assess.core.db import db, utcnow
-from lgo_assess.core.errors import Conflict, DomainError, Forbidden, Invalid
+from lgo_assess.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from lgo_assess.core.thaidate import fiscal_year, today_bangkok
 from lgo_assess.registry.models import Lgo
 
@@ -324,6 +324,9 @@ def supersede_certificate(old: Certificate, reason: str, *, actor, today: date |
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_l("Say what the correction corrects."))
+    if old.is_historical:
+        raise Invalid(_l("A historical certificate cannot be corrected here: it was issued "
+                         "before this platform."))
     if old.status != CertificateStatus.VALID:
         raise Invalid(_l("Only a valid certificate can be corrected; this one is %(status)s.",
                          status=old.status.title))
@@ -372,17 +375,28 @@ class Verification:
     successor: Certificate | None
 
     @property
+    def is_historical(self) -> bool:
+        """Imported from DLA's earlier records: nothing was signed, there is nothing to check."""
+        return self.certificate.is_historical
+
+    @property
     def is_valid(self) -> bool:
-        return self.status == CertificateStatus.VALID and self.signature_ok
+        return self.status == CertificateStatus.VALID and (self.signature_ok or
+                                                           self.is_historical)
 
 
 def verify_certificate(certificate: Certificate, *, today: date | None = None,
                        keys: KeyDirectory | None = None) -> Verification:
     """The live status as of today and a fresh check of the stored signature against the
-    published key."""
+    published key (a historical certificate has no signature: its facts come from the
+    records)."""
+    day = today or today_bangkok()
+    if certificate.is_historical:
+        from lgo_assess.certification.history import historical_facts
+        return Verification(certificate, certificate.status_on(day), day,
+                            historical_facts(certificate), False, certificate.superseded_by)
     keys = keys or key_directory()
     signed = signed_payload(certificate)
-    day = today or today_bangkok()
     return Verification(certificate, certificate.status_on(day), day, signed.facts,
                         verify(signed, keys.public_key(certificate.key_id)),
                         certificate.superseded_by)
@@ -424,7 +438,7 @@ def verify_pdf_file(path: Path, *, keys: KeyDirectory, look_up: bool = True,
         return FileVerification(signed, True)
     certificate = db.session.execute(select(Certificate).where(
         Certificate.serial == str(facts.get("serial")))).scalar_one_or_none()
-    if certificate is None:
+    if certificate is None or certificate.is_historical:
         return FileVerification(signed, True, "no certificate with this serial in the database")
     return FileVerification(signed, True, None, certificate,
                             certificate.status_on(today or today_bangkok()),
@@ -453,6 +467,9 @@ def _pdf_settings() -> dict:
 
 
 def render_certificate_pdf(certificate: Certificate, language: str = "th") -> bytes:
+    if certificate.is_historical:
+        raise NotFound(_l("A historical certificate has no PDF: it was issued before this "
+                          "platform."))
     settings = _pdf_settings()
     from lgo_assess.certification.pdf import build_certificate_pdf
     return build_certificate_pdf(signed_payload(certificate), verify_url=verify_url(certificate),
@@ -463,6 +480,9 @@ def certificate_pdf_path(certificate: Certificate, language: str = "th") -> Path
     """The certificate's PDF, rendered on first request and cached in the instance folder
     under its id, the hash of its signed payload, its language and the hash of what else is
     printed (emblem, signatory, address): a change to any of them renders a new file."""
+    if certificate.is_historical:
+        raise NotFound(_l("A historical certificate has no PDF: it was issued before this "
+                          "platform."))
     settings = _pdf_settings()
     emblem = settings["emblem"]
     emblem_stamp = (f"{emblem}:{Path(emblem).stat().st_mtime_ns}" if emblem and

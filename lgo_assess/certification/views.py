@@ -314,7 +314,8 @@ def register_csv():
     english = current_language() == "en"
     header = [_("Serial"), _("DLA code"), _("LGO"), _("LGO (English)"), _("Province"),
               _("Standard"), _("Edition"), _("Fiscal year"), _("Result level"),
-              _("Issued on"), _("Valid until"), _("Status"), _("Verification page")]
+              _("Issued on"), _("Valid until"), _("Status"), _("Verification page"),
+              _("Record")]
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     rows = []
     for certificate, status, facts in queries.register_export(filters, today=today_bangkok()):
@@ -323,7 +324,8 @@ def register_csv():
             localized(certificate.lgo.province), facts["standard_code"], facts["edition"],
             facts["fiscal_year"], facts["level_en"] if english else facts["level_th"],
             facts["issued_on"], facts["valid_until"], status.title,
-            f"{base}/v/{certificate.verification_token}"])
+            f"{base}/v/{certificate.verification_token}",
+            _("historical (imported)") if certificate.is_historical else _("issued here")])
     return Response(csv_bytes(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition":
                              'attachment; filename="certified-lgos.csv"'})

@@ -61,6 +61,7 @@ class Permission(enum.StrEnum):
     SCORE_ASSESSMENT = "score_assessment"
     DECIDE_CERTIFICATION = "decide_certification"
     REVOKE_CERTIFICATE = "revoke_certificate"
+    IMPORT_CERTIFICATE_HISTORY = "import_certificate_history"
     ENTER_KPI_VALUES = "enter_kpi_values"
     VIEW_NATIONAL_KPIS = "view_national_kpis"
     VIEW_PROVINCE = "view_province"
@@ -79,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DLA_ADMIN: frozenset({Permission.VIEW_REGISTRY_ADMIN, Permission.MANAGE_REGISTRY,
                                Permission.MANAGE_USERS, Permission.VIEW_AUDIT_LOG,
                                Permission.MANAGE_CRITERIA, Permission.MANAGE_CYCLES,
+                               Permission.IMPORT_CERTIFICATE_HISTORY,
                                Permission.VIEW_NATIONAL_KPIS, Permission.VIEW_PROVINCE}),
 }
 

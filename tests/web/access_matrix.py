@@ -159,6 +159,9 @@ ACCESS: dict[str, Access] = {
         "request_revocation", "confirm_revocation", "cancel_revocation", "correct_certificate")},
     **{f"certification.{name}": PUBLIC for name in (
         "verify", "verify_pdf", "register", "register_csv", "keys_json", "public_key")},
+    # historical results (before the platform): DLA's administrators import them
+    **{f"history.{name}": ADMIN for name in (
+        "index", "upload", "template_xlsx_file", "template_csv_file")},
     # review: the province's officer screens and assigns; assigned assessors score (others get
     # 403 from the view); the LGO answers evidence requests; DLA sees calibration
     "review.queue": roles(Role.PROVINCIAL_OFFICER),

@@ -71,7 +71,8 @@ def make_everyone(world: World):
 
 def thai_catalog(messages: dict[str, str]) -> Translations:
     """Thai translations of ``messages``, for tests that check the language switch before the
-    Thai catalogue is written (put it in ``get_domain().cache[("th", "messages")]``)."""
+    Thai catalogue is written (put it in the app's cache,
+    ``get_domain().get_translations_cache(None)[("th", "messages")]``)."""
     catalog = Catalog(locale="th")
     for source, thai in messages.items():
         catalog.add(source, thai)

@@ -304,7 +304,7 @@ def test_the_csv_opens_in_excel_and_escapes_formulas(public):
     assert response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8").lstrip("\ufeff"))))
     header, body = rows[0], rows[1:]
-    assert len(header) == 13 and len(body) == 5
+    assert len(header) == 14 and len(body) == 5
     lgo_column = [row[2] for row in body]
     assert set(lgo_column) == {"'" + name for name in names[:4]} | {"อบต.ปกติ"}
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
