@@ -45,8 +45,12 @@ def statements_of(client, url: str) -> list[str]:
     return counter.statements
 
 
+SLACK = 2  # the ORM may refresh an expired row or two depending on what earlier tests left in
+           # the identity map; an N+1 over 90 more rows adds 90 statements or more
+
+
 def assert_same_count(small: list[str], large: list[str], what: str) -> None:
-    assert len(large) == len(small), (
+    assert len(large) <= len(small) + SLACK, (
         f"{what}: {len(small)} statements for {SMALL} rows but {len(large)} for {LARGE}; "
         f"repeated: {_most_repeated(large)}")
 
