@@ -66,6 +66,9 @@ class Config:
     MAIL_USE_TLS, MAIL_FROM = True, "LGO Assess <no-reply@localhost>"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     TESTING = False
+    # A request that commits a write without an audit event: "log" an error, "raise" (tests), or
+    # "" to switch the check off (lgo_assess/core/audit.py, install_audit_guard).
+    AUDIT_GUARD = "log"
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     TRUSTED_PROXIES = 0
     API_RATE_LIMIT, API_RATE_WINDOW = 600, 600  # API requests per token per window (seconds)

@@ -38,7 +38,8 @@ def make_test_config(instance: Path, database_url: str) -> dict:
         "CLI_LANGUAGE": "en",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
         "SERVER_NAME": None,
-        "DEMO_KPI_HISTORY": False,  # the KPI demo's past years: tests/integration/test_demo_kpi.py
+        "DEMO_KPI_HISTORY": False,
+        "AUDIT_GUARD": "raise",  # a request that writes without an audit event fails its test  # the KPI demo's past years: tests/integration/test_demo_kpi.py
     }
 
 

@@ -1,6 +1,8 @@
 """Domain errors and the one place that turns them into HTTP responses."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,14 +48,17 @@ def _wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
-def _error_response(status: int, message: str):
+def _error_response(status: int, message: str, incident: str | None = None):
     if _wants_json():
         body = {"type": "about:blank", "title": message, "status": status}
+        if incident:
+            body["incident"] = incident
         response = jsonify(body)
         response.status_code = status
         response.mimetype = "application/problem+json"
         return response
-    return render_template("core/error.html", status=status, message=message), status
+    return render_template("core/error.html", status=status, message=message,
+                           incident=incident), status
 
 
 _HTTP_MESSAGES = {
@@ -84,9 +89,12 @@ def register_error_handlers(app: Flask) -> None:
         return _error_response(status, str(message))
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception):  # pragma: no cover - exercised by fault tests
+    def handle_unexpected(error: Exception):
+        """A generic page and an incident reference the user can quote; the details (stack
+        trace, SQL) go to the log under that reference, never to the user."""
         db.session.rollback()
-        app.logger.exception("unhandled error")
+        incident = secrets.token_hex(4).upper()
+        app.logger.exception("unhandled error, incident %s", incident)
         from sqlalchemy.exc import OperationalError
         status = 503 if isinstance(error, OperationalError) else 500
-        return _error_response(status, str(_HTTP_MESSAGES[status]))
+        return _error_response(status, str(_HTTP_MESSAGES[status]), incident)
