@@ -103,8 +103,8 @@ class Config:
                                            "MAIL_FROM") if k in env})
         values["MAIL_PORT"] = int(env.get("MAIL_PORT", cls.MAIL_PORT))
         values["MAIL_USE_TLS"] = env.get("MAIL_USE_TLS", "1").lower() in ("1", "true", "yes")
-        if "EVIDENCE_MAX_BYTES" in env:
-            values["EVIDENCE_MAX_BYTES"] = int(env["EVIDENCE_MAX_BYTES"])
+        values.update({k: int(env[k]) for k in ("EVIDENCE_MAX_BYTES", "EVIDENCE_QUOTA_BYTES")
+                       if k in env})
         values.update({k: env[k] for k in env if k.startswith("CERTIFICATE_")})
         values.update({k: int(env[k]) for k in ("VERIFY_RATE_LIMIT", "VERIFY_RATE_WINDOW")
                        if k in env})
