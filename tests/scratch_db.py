@@ -3,6 +3,7 @@ file in the test's folder, or a new PostgreSQL database beside the suite's (drop
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -22,3 +23,16 @@ def scratch_database(database_url: str, tmp_path: Path, label: str):
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         base.dispose()
     return database_url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@contextmanager
+def session_of_its_own():
+    """Set the suite's rolled-back test session aside, so that an app on a scratch database
+    (and its commands) use a real session of their own; put it back afterwards."""
+    from lgo_assess.core.db import db
+    suite_session = db.session
+    db.session = db._make_scoped_session({})
+    try:
+        yield
+    finally:
+        db.session = suite_session
