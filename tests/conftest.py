@@ -24,6 +24,22 @@ TEST_PASSWORD = "correct horse battery staple"
 SCENE_APPS: list = []  # the app, for scene helpers that build objects outside any app context
 
 
+def _translations_cached_per_app() -> None:
+    """Flask-Babel keeps one translations cache for every app in the process, keyed only by
+    locale: whichever app of the suite first shows a Thai page (the main app has no compiled
+    catalogue) decided what ``thai_app`` showed, so Thai page tests passed or failed by order.
+    Key the cache by app as well."""
+    from flask import current_app
+    from flask_babel import Domain
+
+    def per_app(self, ctx):
+        return self.cache.setdefault(id(current_app._get_current_object()), {})
+    Domain.get_translations_cache = per_app
+
+
+_translations_cached_per_app()
+
+
 def make_test_config(instance: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
