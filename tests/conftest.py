@@ -28,12 +28,16 @@ def _translations_cached_per_app() -> None:
     """Flask-Babel keeps one translations cache for every app in the process, keyed only by
     locale: whichever app of the suite first shows a Thai page (the main app has no compiled
     catalogue) decided what ``thai_app`` showed, so Thai page tests passed or failed by order.
-    Key the cache by app as well."""
+    The main app keeps ``domain.cache`` (tests put made-up catalogues there); every other app
+    gets a cache of its own."""
     from flask import current_app
     from flask_babel import Domain
 
     def per_app(self, ctx):
-        return self.cache.setdefault(id(current_app._get_current_object()), {})
+        app = current_app._get_current_object()
+        if SCENE_APPS and app is SCENE_APPS[0]:
+            return self.cache
+        return self.__dict__.setdefault("other_apps_cache", {}).setdefault(id(app), {})
     Domain.get_translations_cache = per_app
 
 
