@@ -77,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from lgo_assess import extensions
     from lgo_assess.accounts.services import load_user_by_session_token
+    from lgo_assess.core.audit import install_audit_guard
     from lgo_assess.core.errors import register_error_handlers
     from lgo_assess.core.headers import install_security_headers
     from lgo_assess.core.i18n import AppDomain, register_template_helpers, select_locale
@@ -101,6 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     install_login_gate(app)
     install_security_headers(app)
+    install_audit_guard(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_navigation(app)

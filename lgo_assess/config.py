@@ -73,6 +73,9 @@ class Config:
     MAIL_USE_TLS, MAIL_FROM = True, "LGO Assess <no-reply@localhost>"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     TESTING = False
+    # A request that commits a write without an audit event: "log" an error, "raise" (tests), or
+    # "" to switch the check off (lgo_assess/core/audit.py, install_audit_guard).
+    AUDIT_GUARD = "log"
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     TRUSTED_PROXIES = 0
     API_RATE_LIMIT, API_RATE_WINDOW = 600, 600  # API requests per token per window (seconds)
@@ -115,8 +118,8 @@ class Config:
                                            "MAIL_FROM") if k in env})
         values["MAIL_PORT"] = int(env.get("MAIL_PORT", cls.MAIL_PORT))
         values["MAIL_USE_TLS"] = env.get("MAIL_USE_TLS", "1").lower() in ("1", "true", "yes")
-        if "EVIDENCE_MAX_BYTES" in env:
-            values["EVIDENCE_MAX_BYTES"] = int(env["EVIDENCE_MAX_BYTES"])
+        values.update({k: int(env[k]) for k in ("EVIDENCE_MAX_BYTES", "EVIDENCE_QUOTA_BYTES")
+                       if k in env})
         values.update({k: env[k] for k in env if k.startswith("CERTIFICATE_")})
         values.update({k: int(env[k]) for k in ("VERIFY_RATE_LIMIT", "VERIFY_RATE_WINDOW")
                        if k in env})

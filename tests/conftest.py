@@ -24,6 +24,26 @@ TEST_PASSWORD = "correct horse battery staple"
 SCENE_APPS: list = []  # the app, for scene helpers that build objects outside any app context
 
 
+def _translations_cached_per_app() -> None:
+    """Flask-Babel keeps one translations cache for every app in the process, keyed only by
+    locale: whichever app of the suite first shows a Thai page (the main app has no compiled
+    catalogue) decided what ``thai_app`` showed, so Thai page tests passed or failed by order.
+    The main app keeps ``domain.cache`` (tests put made-up catalogues there); every other app
+    gets a cache of its own."""
+    from flask import current_app
+    from flask_babel import Domain
+
+    def per_app(self, ctx):
+        app = current_app._get_current_object()
+        if SCENE_APPS and app is SCENE_APPS[0]:
+            return self.cache
+        return self.__dict__.setdefault("other_apps_cache", {}).setdefault(id(app), {})
+    Domain.get_translations_cache = per_app
+
+
+_translations_cached_per_app()
+
+
 def make_test_config(instance: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
@@ -38,7 +58,8 @@ def make_test_config(instance: Path, database_url: str) -> dict:
         "CLI_LANGUAGE": "en",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
         "SERVER_NAME": None,
-        "DEMO_KPI_HISTORY": False,  # the KPI demo's past years: tests/integration/test_demo_kpi.py
+        "DEMO_KPI_HISTORY": False,
+        "AUDIT_GUARD": "raise",  # a request that writes without an audit event fails its test  # the KPI demo's past years: tests/integration/test_demo_kpi.py
     }
 
 

@@ -112,3 +112,26 @@ def ole_package(payload: bytes = b"calc.exe") -> bytes:
     """An OLE compound file holding an "Ole10Native" stream, as an embedded file package."""
     return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
             + "\x01Ole10Native".encode("utf-16-le") + b"\x00" * 20 + payload)
+
+
+def jpeg_with_comment(payload: bytes) -> bytes:
+    """A JPEG carrying ``payload`` in a COM segment right after SOI (a classic hiding place)."""
+    jpeg = image_bytes("JPEG")
+    segment = b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload
+    return jpeg[:2] + segment + jpeg[2:]
+
+
+def pdf_with_stream(payload: bytes) -> bytes:
+    """A PDF whose first object is a stream holding ``payload``, ending properly in %%EOF."""
+    head = b"%%PDF-1.4\n1 0 obj\n<< /Length %d >>\nstream\n" % len(payload)
+    return head + payload + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def png_with_text(key: str, value: str) -> bytes:
+    """A PNG with a tEXt chunk (where cameras and editors write places and names)."""
+    from PIL import PngImagePlugin
+    info = PngImagePlugin.PngInfo()
+    info.add_text(key, value)
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 60)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()

@@ -486,6 +486,16 @@ def _submit_page(assessment: Assessment, *, form=None, withdraw_form=None, statu
         **context), status
 
 
+@bp.get("/<int:assessment_id>/history")
+@require(Permission.EDIT_ASSESSMENT)
+def history(assessment_id: int):
+    """Every audited change to the dossier, newest first, from the audit log."""
+    from lgo_assess.assessments.history import LIMIT, dossier_history
+    assessment = get_assessment_for(current_user, assessment_id)
+    return render_template("assessments/history.html", assessment=assessment,
+                           entries=dossier_history(assessment), limit=LIMIT)
+
+
 @bp.route("/<int:assessment_id>/submit", methods=["GET", "POST"])
 @require(Permission.EDIT_ASSESSMENT)
 def submit(assessment_id: int):

@@ -68,8 +68,12 @@ def _object_ref(obj) -> tuple[str | None, str | None]:
 def record(actor, action: str, obj=None, *, ip_address: str | None = None,
            **details) -> AuditEvent:
     """Append one event. ``actor`` is a user (or None for the system); ``obj`` a model instance
-    or an ``(object_type, object_id)`` pair. Flushes; the caller's transaction commits it."""
+    or an ``(object_type, object_id)`` pair. "From where" is the client's address when a request
+    is being served (behind ``TRUSTED_PROXIES``, the forwarded one); commands record none.
+    Flushes; the caller's transaction commits it."""
     session = db.session
+    if ip_address is None:
+        ip_address = _client_address()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     prev = session.execute(
@@ -90,6 +94,11 @@ def record(actor, action: str, obj=None, *, ip_address: str | None = None,
     session.add(event)
     session.flush()
     return event
+
+
+def _client_address() -> str | None:
+    from flask import has_request_context, request
+    return request.remote_addr if has_request_context() else None
 
 
 @dataclass
@@ -125,3 +134,115 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             checked += 1
             last_id = event.id
         db.session.expunge_all()
+
+
+# The guard: no request commits a write without an audit event ---------------------------------
+# Tables a request may write without an event of its own: the log itself, and the bookkeeping of
+# logins and rate limits (each login is audited by the accounts service; counters are not acts).
+UNAUDITED_TABLES = frozenset({
+    "audit_events", "login_attempts", "login_sessions", "api_rate_counters",
+    "verification_hits",
+})
+# Columns a request may change without an event: an API token's last use (marked by the
+# authentication itself, at most once a minute).
+UNAUDITED_COLUMNS = {"api_tokens": frozenset({"last_used_at"})}
+_WRITTEN, _RECORDED = "audit_guard_written", "audit_guard_recorded"
+
+
+class UnauditedWrite(RuntimeError):
+    """A request tried to commit changes to tables without recording an audit event."""
+
+
+def _guard_mode() -> str | None:
+    from flask import g, has_app_context
+    return g.get("audit_guard") if has_app_context() else None
+
+
+def _note_flush(session, _flush_context) -> None:
+    if not _guard_mode():
+        return
+    written = session.info.setdefault(_WRITTEN, set())
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        if isinstance(obj, AuditEvent):
+            session.info[_RECORDED] = True
+        else:
+            table = getattr(obj, "__tablename__", type(obj).__name__)
+            if obj in session.dirty and not _changed_columns(obj) - UNAUDITED_COLUMNS.get(
+                    table, frozenset()):
+                continue
+            written.add(table)
+
+
+def _changed_columns(obj) -> set[str]:
+    from sqlalchemy import inspect as inspect_object
+    state = inspect_object(obj)
+    return {prop.key for prop in state.mapper.column_attrs
+            if state.attrs[prop.key].history.has_changes()}
+
+
+def _note_statement(state):
+    """Bulk INSERT/UPDATE/DELETE statements count when they change a row."""
+    if not (state.is_insert or state.is_update or state.is_delete) or not _guard_mode():
+        return None
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", 1) != 0:
+        name = getattr(getattr(state.statement, "table", None), "name", None) or "?"
+        if name == AuditEvent.__tablename__:
+            state.session.info[_RECORDED] = True
+        else:
+            state.session.info.setdefault(_WRITTEN, set()).add(name)
+    return result
+
+
+def _check_before_commit(session) -> None:
+    mode = _guard_mode()
+    if not mode:
+        return
+    session.flush()
+    tables = session.info.get(_WRITTEN, set()) - UNAUDITED_TABLES
+    if tables and not session.info.get(_RECORDED):
+        from flask import current_app, request
+        message = (f"{request.method} {request.path} ({request.endpoint}) commits changes to "
+                   f"{', '.join(sorted(tables))} without an audit event")
+        current_app.logger.error("unaudited write: %s", message)
+        if mode == "raise":
+            raise UnauditedWrite(message)
+
+
+def _forget(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WRITTEN, None)
+        session.info.pop(_RECORDED, None)
+
+
+def install_audit_guard(app) -> None:
+    """Watch every request's commits: one that writes to a table outside ``UNAUDITED_TABLES``
+    without adding an ``AuditEvent`` in the same transaction is logged as an error, or refused
+    when ``AUDIT_GUARD`` is ``"raise"`` (the test suite), so a write path that forgets
+    ``record`` fails the tests that exercise it."""
+    from flask import g
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    mode = app.config.get("AUDIT_GUARD", "log")
+    if not mode:
+        return
+
+    @app.before_request
+    def watch_writes():
+        # Nothing is pending here in production; in tests, objects made by factories are
+        # written before the request's own work is watched.
+        db.session.flush()
+        db.session.info.pop(_WRITTEN, None)
+        db.session.info.pop(_RECORDED, None)
+        g.audit_guard = mode
+
+    @app.teardown_request
+    def stop_watching(_error=None):
+        g.pop("audit_guard", None)
+
+    if not event.contains(Session, "before_commit", _check_before_commit):
+        event.listen(Session, "after_flush", _note_flush)
+        event.listen(Session, "do_orm_execute", _note_statement)
+        event.listen(Session, "before_commit", _check_before_commit)
+        event.listen(Session, "after_transaction_end", _forget)

@@ -42,6 +42,17 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+# What a check constraint trims before it calls a text blank: SQL's bare ``trim`` removes plain
+# spaces only, so a "justification" of tabs, line breaks or Thai/Unicode spaces would pass.
+BLANK_CHARACTERS = " \t\n\r\v\f\u00a0\u2007\u200b\u202f\u3000\ufeff"
+
+
+def has_text_sql(column: str) -> str:
+    """SQL, for a check constraint on SQLite and PostgreSQL, true when ``column`` holds more
+    than blanks (NULL counts as blank)."""
+    return f"length(trim(coalesce({column}, ''), '{BLANK_CHARACTERS}')) > 0"
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

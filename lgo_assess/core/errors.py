@@ -1,7 +1,9 @@
 """Domain errors and the one place that turns them into HTTP responses."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import secrets
+
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -46,14 +48,17 @@ def _wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
-def _error_response(status: int, message: str):
+def _error_response(status: int, message: str, incident: str | None = None):
     if _wants_json():
         body = {"type": "about:blank", "title": message, "status": status}
+        if incident:
+            body["incident"] = incident
         response = jsonify(body)
         response.status_code = status
         response.mimetype = "application/problem+json"
         return response
-    return render_template("core/error.html", status=status, message=message), status
+    return render_template("core/error.html", status=status, message=message,
+                           incident=incident), status
 
 
 _HTTP_MESSAGES = {
@@ -84,9 +89,43 @@ def register_error_handlers(app: Flask) -> None:
         return _error_response(status, str(message))
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception):  # pragma: no cover - exercised by fault tests
+    def handle_unexpected(error: Exception):
+        """A generic page and an incident reference the user can quote; the details (stack
+        trace, SQL) go to the log under that reference, never to the user."""
         db.session.rollback()
-        app.logger.exception("unhandled error")
-        from sqlalchemy.exc import OperationalError
+        incident = secrets.token_hex(4).upper()
+        app.logger.exception("unhandled error, incident %s", incident)
+        from sqlalchemy.exc import OperationalError, SQLAlchemyError
         status = 503 if isinstance(error, OperationalError) else 500
-        return _error_response(status, str(_HTTP_MESSAGES[status]))
+        try:
+            return _error_response(status, str(_HTTP_MESSAGES[status]), incident)
+        except SQLAlchemyError:
+            # The page itself needs the database (the user for the language and the menu) and
+            # the database is what failed: answer without it.
+            db.session.rollback()
+            return _bare_error_response(status, incident)
+
+
+# Both languages, since choosing one needs the user's setting from the database.
+_BARE_MESSAGES = {
+    500: ("ระบบขัดข้อง ทีมงานได้รับแจ้งแล้ว", "Something went wrong on our side. The team has been told."),
+    503: ("ระบบขัดข้องชั่วคราว งานของท่านไม่สูญหาย โปรดลองใหม่อีกครั้งในอีกสักครู่",
+          "The service is briefly unavailable. Your work is safe; try again in a moment."),
+}
+
+
+def _bare_error_response(status: int, incident: str):
+    """The error page when the database is unreachable: no template, no translation lookup,
+    no user; Thai and English both, with the incident reference."""
+    thai, english = _BARE_MESSAGES[status]
+    if _wants_json():
+        response = jsonify({"type": "about:blank", "title": english, "status": status,
+                            "incident": incident})
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+        return response
+    html = (f'<!doctype html>\n<html lang="th">\n<head><meta charset="utf-8">'
+            f"<title>{status}</title></head>\n<body><main>\n<h1>{thai}</h1>\n"
+            f'<p lang="en">{english}</p>\n<p>อ้างอิง / Reference: {incident}</p>\n'
+            f'<p><a href="/">หน้าแรก / Home</a></p>\n</main></body>\n</html>\n')
+    return Response(html, status=status, mimetype="text/html")

@@ -7,6 +7,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
                    send_from_directory, session, url_for)
 from flask_login import current_user
 
+from lgo_assess.core.audit import record
 from lgo_assess.core.db import db
 from lgo_assess.core.security import public
 
@@ -39,6 +40,8 @@ def set_language():
     session["locale"] = lang
     if current_user.is_authenticated and current_user.locale != lang:
         current_user.locale = lang
+        db.session.flush()
+        record(current_user, "user.locale_changed", current_user, locale=lang)
         db.session.commit()
     target = request.form.get("next") or url_for("core.home")
     if not target.startswith("/") or target.startswith("//"):

@@ -17,7 +17,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, Float, Forei
                         Integer, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lgo_assess.core.db import UTCDateTime, db, utcnow
+from lgo_assess.core.db import UTCDateTime, db, has_text_sql, utcnow
 
 
 def _enum(enum_class, length=20):
@@ -316,6 +316,6 @@ class Recommendation(db.Model):
                         name="level_matches_outcome"),
         CheckConstraint("is_flagged_to_dla = (COALESCE(result_level_code, '') <> "
                         "COALESCE(computed_result_code, ''))", name="flagged_when_it_differs"),
-        CheckConstraint("NOT is_flagged_to_dla OR (justification IS NOT NULL "
-                        "AND length(trim(justification)) > 0)", name="override_has_justification"),
+        CheckConstraint(f"NOT is_flagged_to_dla OR {has_text_sql('justification')}",
+                        name="override_has_justification"),
     )

@@ -10,15 +10,18 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from lgo_assess import create_app
 from lgo_assess.core.backup import (MANIFEST, BackupError, create_backup, restore_backup,
                                     row_counts, sha256_file)
-from lgo_assess.core.db import db
+from lgo_assess.core.audit import GENESIS, AuditEvent, _digest
+from lgo_assess.core.db import db, utcnow
 from lgo_assess.evidence.storage import BlobStore
 from lgo_assess.registry.models import District, Province
 from tests.conftest import make_test_config
+from tests.scratch_db import session_of_its_own
 
 BLOB = "หลักฐานการประชุมสภา 2568\n".encode() * 100
 
@@ -58,6 +61,15 @@ def source(database_url, tmp_path_factory):
                          District(code="9802", province=province, name_th="อำเภอสอง",
                                   name_en="Two")])
         session.commit()
+        prev = GENESIS
+        for step in range(3):                     # a chained audit log, as record() writes it
+            event = AuditEvent(occurred_at=utcnow(), actor_id=None, actor_label="system",
+                               action="backup.test", object_type="provinces", object_id="98",
+                               details={"step": step}, ip_address=None, prev_hash=prev)
+            event.hash = prev = _digest(prev, event.payload())
+            session.add(event)
+            session.flush()
+        session.commit()
     engine.dispose()
     store = BlobStore(tmp_path / "src-evidence")
     blob = store.commit(store.stage(io.BytesIO(BLOB)))
@@ -91,10 +103,15 @@ def test_backup_then_restore_into_an_empty_instance(source, target, tmp_path):
     assert row_counts(target_url) == row_counts(url) == manifest["tables"]
     restored = BlobStore(target_evidence).path_for(blob.name)
     assert sha256_file(restored) == blob.name
+    assert report.tables["audit_events"] == 3
     engine = create_engine(target_url)
     with engine.connect() as connection:
         names = connection.execute(text("SELECT name_th FROM districts ORDER BY code")).scalars()
         assert list(names) == ["อำเภอหนึ่ง", "อำเภอสอง"]
+    # The restored audit log is still append-only: the triggers came back with the schema.
+    for statement in ("UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"):
+        with engine.connect() as connection, pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text(statement))
     engine.dispose()
 
     # A second restore into the now-filled database is refused before anything is touched.
@@ -152,7 +169,42 @@ def test_cli_create_and_restore(source, target, tmp_path):
     target_url, target_evidence = target
     app = create_app({**make_test_config(tmp_path / "dst", target_url),
                       "EVIDENCE_DIR": target_evidence})
-    result = app.test_cli_runner().invoke(args=["backup", "restore", str(tmp_path / "bk")])
+    with session_of_its_own():      # the chain check must read the restored database
+        result = app.test_cli_runner().invoke(args=["backup", "restore", str(tmp_path / "bk")])
+        with app.app_context():
+            db.engine.dispose()
     assert result.exit_code == 0, result.output
     assert "counts match the manifest" in result.output
-    assert "audit log intact" in result.output
+    assert "audit log intact: 3 events checked" in result.output
+
+
+def test_a_restore_whose_audit_chain_is_broken_says_so(database_url, target, tmp_path):
+    """A forged event (inserting is allowed; its hash does not fit) survives a backup, and the
+    restore names it instead of reporting an intact log."""
+    url, drop = _scratch(database_url, tmp_path, "forged")
+    try:
+        app = create_app(make_test_config(tmp_path / "forged", url))
+        with app.app_context():
+            flask_migrate.upgrade()
+            db.engine.dispose()
+        engine = create_engine(url)
+        with Session(engine) as session:
+            event = AuditEvent(occurred_at=utcnow(), actor_id=None, actor_label="system",
+                               action="forged", object_type=None, object_id=None, details={},
+                               ip_address=None, prev_hash=GENESIS, hash="f" * 64)
+            session.add(event)
+            session.commit()
+            forged_id = event.id
+        engine.dispose()
+        create_backup(url, tmp_path / "no-evidence", tmp_path / "bk")
+    finally:
+        drop()
+    target_url, target_evidence = target
+    app = create_app({**make_test_config(tmp_path / "dst", target_url),
+                      "EVIDENCE_DIR": target_evidence})
+    with session_of_its_own():
+        result = app.test_cli_runner().invoke(args=["backup", "restore", str(tmp_path / "bk")])
+        with app.app_context():
+            db.engine.dispose()
+    assert result.exit_code == 1
+    assert f"audit log is BROKEN at event {forged_id}" in result.output

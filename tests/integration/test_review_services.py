@@ -441,14 +441,28 @@ def test_a_recommendation_that_agrees_is_not_flagged(db_session):
     assert not recommendation.is_flagged_to_dla and recommendation.justification is None
 
 
-def test_the_database_refuses_a_flagged_recommendation_without_justification(db_session):
+@pytest.mark.parametrize("justification", [None, "", "   ", "\t\n\r\n", "\u3000\u00a0",
+                                           "\u200b \ufeff"])
+def test_the_database_refuses_a_flagged_recommendation_without_justification(db_session,
+                                                                             justification):
+    """The override_has_justification check: NULL and every kind of blank are refused."""
     setup = _reviewed()
     db.session.add(Recommendation(
         assessment_id=setup.assessment.id, outcome=RecommendationOutcome.FAIL,
         result_level_code=None, computed_result_code="excellent", computed_percent=100.0,
-        is_flagged_to_dla=True, justification=None, recommended_by_id=setup.lead.id))
-    with pytest.raises(IntegrityError):
+        is_flagged_to_dla=True, justification=justification, recommended_by_id=setup.lead.id))
+    with pytest.raises(IntegrityError, match="override_has_justification"):
         db.session.flush()
+
+
+def test_the_database_accepts_a_flagged_recommendation_with_a_thai_justification(db_session):
+    setup = _reviewed()
+    db.session.add(Recommendation(
+        assessment_id=setup.assessment.id, outcome=RecommendationOutcome.FAIL,
+        result_level_code=None, computed_result_code="excellent", computed_percent=100.0,
+        is_flagged_to_dla=True, justification="\u3000ไม่พบหลักฐานในพื้นที่ ",
+        recommended_by_id=setup.lead.id))
+    db.session.flush()
 
 
 def test_an_assessor_who_scored_can_never_decide(db_session):

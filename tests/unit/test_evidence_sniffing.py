@@ -8,8 +8,9 @@ import pytest
 
 from lgo_assess.evidence import sniffing
 from lgo_assess.evidence.sniffing import Refusal, display_name, sniff_bytes
-from tests.evidence_files import (GPS_BANGKOK, docx_bytes, exe_bytes, image_bytes, odf_bytes,
-                                  ole_package, pdf_bytes, plain_zip, xlsx_bytes)
+from tests.evidence_files import (GPS_BANGKOK, docx_bytes, exe_bytes, image_bytes,
+                                  jpeg_with_comment, odf_bytes, ole_package, pdf_bytes,
+                                  pdf_with_stream, plain_zip, xlsx_bytes)
 
 
 @pytest.mark.parametrize("data, name, code", [
@@ -88,6 +89,23 @@ def test_polyglots_are_refused(data, name, other):
     assert refused.details["other"] == other
 
 
+@pytest.mark.parametrize("data, name", [
+    (lambda: image_bytes("JPEG") + b"<script>fetch('/x')</script>", "photo.jpg"),
+    (lambda: image_bytes("JPEG") + b"\n\n<html><body onload=x()>", "photo.jpg"),
+    (lambda: image_bytes("JPEG") + b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\x00" * 40, "photo.jpg"),
+    (lambda: image_bytes("JPEG") + pdf_bytes(), "photo.jpg"),
+    (lambda: image_bytes("PNG") + pdf_bytes(), "chart.png"),
+    (lambda: pdf_bytes() + b"<script>alert(1)</script>", "report.pdf"),
+    (lambda: pdf_bytes() + b"\xfd7zXZ\x00" + b"\x00" * 30, "report.pdf"),
+    (lambda: jpeg_with_comment(plain_zip({"a.txt": b"hidden"})), "photo.jpg"),   # JPEG and ZIP
+    (lambda: pdf_with_stream(plain_zip({"a.txt": b"hidden"})), "report.pdf"),    # PDF and ZIP
+])
+def test_files_that_are_also_something_else_are_refused(data, name):
+    """Polyglots: a picture or a PDF that is at the same time an archive, a web page with script
+    or another document, whether the other file is appended or hidden inside."""
+    assert refusal(data(), name).reason == sniffing.POLYGLOT
+
+
 def test_a_zip_with_a_pdf_header_inside_its_first_kilobyte_is_refused():
     data = plain_zip({"%PDF-1.4.txt": b"x", "a.txt": b"y"})
     assert refusal(data, "a.zip").reason in (sniffing.POLYGLOT, sniffing.ARCHIVE)
@@ -126,6 +144,23 @@ def test_nested_archives_and_programs_inside_documents_are_refused():
                                                             "word/embeddings/x.bin")
     package = refusal(xlsx_bytes(extra={"xl/embeddings/oleObject1.bin": ole_package()}), "b.xlsx")
     assert package.reason == sniffing.PACKAGE
+
+
+@pytest.mark.parametrize("member, data", [
+    ("xl/media/data.gz", b"\x1f\x8b\x08\x00" + b"\x00" * 40),
+    ("word/media/x.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\x00" * 40),
+    ("word/media/x.rar", b"Rar!\x1a\x07\x01\x00" + b"\x00" * 40),
+    ("word/media/inner.docx", None),        # a document inside, outside Office's embeddings
+    ("word/media/deeper.zip", None),        # an archive holding an archive
+])
+def test_archives_hidden_in_documents_are_refused_at_any_depth(member, data):
+    if data is None:
+        data = docx_bytes() if member.endswith(".docx") else plain_zip(
+            {"inner.zip": plain_zip()})
+    container = xlsx_bytes(extra={member: data}) if member.startswith("xl/") else docx_bytes(
+        extra={member: data})
+    refused = refusal(container, "a.xlsx" if member.startswith("xl/") else "a.docx")
+    assert (refused.reason, refused.details["member"]) == (sniffing.NESTED_ARCHIVE, member)
 
 
 def test_zero_bytes_old_office_and_unknown_files_are_refused():

@@ -151,6 +151,7 @@ ACCESS: dict[str, Access] = {
     "assessments.link_evidence": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "assessments.unlink_evidence": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "assessments.submit": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
+    "assessments.history": roles(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, scope="lgo"),
     "assessments.withdraw": roles(Role.LGO_EXECUTIVE, scope="lgo"),
     # certification: DLA approvers decide, revoke and correct; verification pages, the
     # register and the signing keys are public

@@ -17,8 +17,9 @@ from lgo_assess.core.security import Role
 from lgo_assess.evidence import services
 from lgo_assess.evidence.models import EvidenceItem
 from lgo_assess.evidence.storage import BlobStore
-from tests.evidence_files import (GPS_BANGKOK, docx_bytes, exe_bytes, image_bytes, padded_pdf,
-                                  pdf_bytes, plain_zip, xlsx_bytes)
+from tests.evidence_files import (GPS_BANGKOK, docx_bytes, exe_bytes, image_bytes,
+                                  jpeg_with_comment, padded_pdf, pdf_bytes, plain_zip,
+                                  png_with_text, xlsx_bytes)
 from tests.factories import make_evidence_item, make_lgo, make_province, make_user
 
 FY = 2569
@@ -90,6 +91,11 @@ def test_a_thai_named_pdf_is_kept_for_display_and_offered_under_its_name(app, cl
     (plain_zip, "evidence.zip", "This is a ZIP archive"),
     (lambda: b"", "empty.pdf", "The file is empty"),
     (lambda: b"<html><script>alert(1)</script></html>", "page.html", "Web pages"),
+    (lambda: image_bytes("JPEG") + b"<script>alert(1)</script>", "ภาพ.jpg",
+     "JPEG with other data hidden in it (HTML/XML)"),
+    (lambda: jpeg_with_comment(plain_zip()), "photo.jpg", "JPEG with other data hidden in it (ZIP)"),
+    (lambda: docx_bytes(extra={"word/media/x.zip": plain_zip()}), "plan.docx",
+     "The document contains an archive (word/media/x.zip)"),
 ])
 def test_refused_uploads_keep_nothing_and_say_why_next_to_the_file(app, client, lgo, editor,
                                                                    content, name, message):
@@ -146,6 +152,25 @@ def test_a_batch_over_the_quota_is_refused_whole(app, client, lgo, editor, monke
     assert response.status_code == 422
     assert "Not enough storage is left" in response.get_data(as_text=True)
     assert items_of(lgo) == []
+
+
+def test_the_quota_refusal_has_a_thai_translation_with_the_same_placeholders():
+    """The refusal a Thai user reads (the English one is asserted above)."""
+    from babel.messages.pofile import read_po
+    from tests.conftest import ROOT
+    with (ROOT / "translations" / "th" / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalogue = read_po(source)
+    [message] = [m for m in catalogue if m.id and str(m.id).startswith(
+        "Not enough storage is left for this LGO")]
+    assert "พื้นที่จัดเก็บ" in message.string
+    for placeholder in ("%(needed)s", "%(left)s", "%(quota)s"):
+        assert placeholder in message.string
+
+
+def test_the_quota_per_lgo_is_read_from_the_environment():
+    from lgo_assess.config import Config
+    assert Config.from_env({"EVIDENCE_QUOTA_BYTES": "5000000"})["EVIDENCE_QUOTA_BYTES"] == 5000000
+    assert Config.from_env({})["EVIDENCE_QUOTA_BYTES"] == 2 * 1024 ** 3
 
 
 def test_several_files_at_once_with_titles(app, client, lgo, editor):
@@ -207,6 +232,17 @@ def test_image_previews_are_reencoded_without_exif_or_gps(app, client, lgo, edit
     assert b"PhoneMaker" not in response.data
     # The download is the evidence as uploaded, byte for byte.
     assert client.get(f"/evidence/items/{item.id}/download").data == photo
+
+
+def test_png_previews_lose_their_text_metadata(app, client, lgo, editor):
+    data = png_with_text("Location", "13.7563N 100.5018E บ้านเลขที่ 99")
+    assert b"13.7563N" in data
+    assert post_files(client, lgo, (data, "แผนที่.png")).status_code == 302
+    [item] = items_of(lgo)
+    response = client.get(f"/evidence/items/{item.id}/preview")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert b"13.7563N" not in response.data and b"tEXt" not in response.data
+    assert Image.open(io.BytesIO(response.data)).info.get("Location") is None
 
 
 def test_a_pdf_preview_is_its_first_page_as_png(app, client, lgo, editor):
