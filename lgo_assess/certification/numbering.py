@@ -8,6 +8,7 @@ of issuing one certificate of a series at a time (each holds the lock for millis
 """
 from __future__ import annotations
 
+from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -39,10 +40,14 @@ def reserve_number(series: str, fiscal_year: int, value: int, *, session=None) -
     """Make sure ``series`` in ``fiscal_year`` never hands out ``value`` or anything below it
     (a number already used outside the series, e.g. by an imported historical certificate)."""
     session = session or db.session
-    _ensure_counter(session, series, fiscal_year)
-    session.execute(update(NumberCounter).where(
-        NumberCounter.series == series, NumberCounter.fiscal_year == fiscal_year,
-        NumberCounter.last_value < value).values(last_value=value))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
+    statement = insert(NumberCounter).values(series=series, fiscal_year=fiscal_year,
+                                             last_value=value)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["series", "fiscal_year"],
+        set_={"last_value": case((NumberCounter.last_value < value, value),
+                                 else_=NumberCounter.last_value)}))
 
 
 def certificate_serial(standard_code: str, fiscal_year: int, *, session=None) -> str:
