@@ -113,7 +113,9 @@ def _delete_lgos() -> None:
     from sqlalchemy import text
 
     from lgo_assess.core.db import db
-    for table_name in ("lgo_area_tags", "lgo_subdistricts", "lgo_type_periods", "lgos"):
+    # The KPI summary's rows point at the LGOs: emptied too, as before the first round.
+    for table_name in ("kpi_cells", "kpi_lgo_standard_years", "kpi_lgo_years", "lgo_area_tags",
+                       "lgo_subdistricts", "lgo_type_periods", "lgos"):
         db.session.execute(text(f"DELETE FROM {table_name}"))  # noqa: S608 - fixed names
     db.session.commit()
 
