@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import Context, Result, median, p95, table  # noqa: E402
+from benchmarks.harness import (Context, Result, median, p95, rebuild_database,  # noqa: E402
+                                standalone_context, table)
 from benchmarks.registry_csv import server_cpu_ms  # noqa: E402
 
 TARGET = 40.0
@@ -121,8 +122,6 @@ def _sample(call, rounds: int, warmup: int = 3) -> tuple[list[float], list[float
 def _prepare(database_url: str, scratch: Path, count: int):
     """An app on a fresh database with ``count`` recommended assessments (TST 2569 edition),
     an approver and a signing key."""
-    import flask_migrate
-    from sqlalchemy import text
 
     from lgo_assess import create_app
     from lgo_assess.core.db import db
@@ -133,13 +132,7 @@ def _prepare(database_url: str, scratch: Path, count: int):
     config["TESTING"] = False
     app = create_app(config)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            name = db.engine.url.database or ""
-            if "bench" not in name and "test" not in name:
-                raise SystemExit(f"refusing to wipe {name!r}: its name must contain bench/test")
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        flask_migrate.upgrade()
+        rebuild_database()
     with app.test_request_context():
         from tests.factories import make_district, make_lgo
         from tests.factories_certification import (ensure_signing_key, make_approver,
@@ -226,16 +219,10 @@ def measure(ctx: Context) -> list[Result]:
 
 
 def main(argv: list[str]) -> None:
-    quick = "--quick" in argv
     profile = "--profile" in argv
-    urls = [a for a in argv if not a.startswith("--")]
-    scratch = Path(tempfile.mkdtemp(prefix="certificates-bench-"))
-    databases = {}
-    for url in urls or [f"sqlite:///{scratch / 'bench.sqlite3'}"]:
-        databases["postgresql" if url.startswith("postgres") else "sqlite"] = url
-    ctx = Context(databases=databases, scratch=scratch, quick=quick)
+    ctx = standalone_context(argv, "certificates-bench-")
     if profile:
-        for database, url in databases.items():
+        for database, url in ctx.databases.items():
             measure_issuance(ctx, database, url, profile=True)
         return
     print(table(measure(ctx)))

@@ -126,3 +126,31 @@ def write_results(results: list[Result], path: Path, preamble: str = "") -> None
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     path.write_text(f"# Benchmark results\n\nRun {stamp} on: {machine_description()}\n\n"
                     f"{preamble}\n\n{table(results)}\n", encoding="utf-8")
+
+
+def rebuild_database() -> None:
+    """Empty the current app's database and build it from the migrations. On PostgreSQL the
+    public schema is dropped, only in a database whose name says it may be (bench or test)."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from lgo_assess.core.db import db
+    if db.engine.dialect.name == "postgresql":
+        name = db.engine.url.database or ""
+        if "bench" not in name and "test" not in name:
+            raise SystemExit(f"refusing to wipe {name!r}: its name must contain bench or test")
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+
+
+def standalone_context(argv: list[str], prefix: str) -> Context:
+    """The Context of a module run on its own: the database URLs given on the command line
+    (a temporary SQLite file without one) and ``--quick``."""
+    import tempfile
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    databases = {}
+    for url in [a for a in argv if not a.startswith("--")] or \
+            [f"sqlite:///{scratch / 'bench.sqlite3'}"]:
+        databases["postgresql" if url.startswith("postgres") else "sqlite"] = url
+    return Context(databases=databases, scratch=scratch, quick="--quick" in argv)

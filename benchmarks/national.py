@@ -42,7 +42,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
-from benchmarks.harness import ROOT
+from benchmarks.harness import rebuild_database
 
 PASSWORD = "national bench password"       # every benchmark user's
 HISTORY = tuple(range(2561, 2569))
@@ -91,20 +91,6 @@ def make_app(url: str, scratch: Path, keys_dir: Path):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "DEMO_KPI_HISTORY": False,
     })
-
-
-def _wipe(app) -> None:
-    import flask_migrate
-    from sqlalchemy import text
-
-    from lgo_assess.core.db import db
-    if db.engine.dialect.name == "postgresql":
-        name = db.engine.url.database or ""
-        if "bench" not in name and "test" not in name:
-            raise SystemExit(f"refusing to wipe {name!r}: its name must contain bench or test")
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    flask_migrate.upgrade(directory=str(ROOT / "migrations"))
 
 
 # -- Answers and their scores ---------------------------------------------------------------------
@@ -648,7 +634,7 @@ def build(url: str, seed: int = 1, quick: bool = False, scratch: Path | None = N
     with app.app_context():
         dialect = db.engine.dialect.name
         started = clock.perf_counter()
-        _wipe(app)
+        rebuild_database()
         phases = {"schema (migrations)": clock.perf_counter() - started}
         ref, reference_phases = _reference(app, seed)
         phases.update(reference_phases)

@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import Context, Result, median, p95, table  # noqa: E402
+from benchmarks.harness import (Context, Result, median, p95, rebuild_database,  # noqa: E402
+                                standalone_context, table)
 
 TARGET_MS = 10_000
 QUICK_PROVINCES = {"50", "57", "30", "40", "90"}
@@ -87,11 +88,8 @@ def server_cpu_ms(session) -> float | None:
 
 
 def _app(url: str, scratch: Path):
-    import flask_migrate
-    from sqlalchemy import text
 
     from lgo_assess import create_app
-    from lgo_assess.core.db import db
     from tests.conftest import make_test_config
 
     instance = Path(tempfile.mkdtemp(dir=scratch, prefix="registry-"))
@@ -99,13 +97,7 @@ def _app(url: str, scratch: Path):
     config["TESTING"] = False
     app = create_app(config)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            name = db.engine.url.database or ""
-            if "bench" not in name and "test" not in name:
-                raise SystemExit(f"refusing to wipe {name!r}: its name must contain bench/test")
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        flask_migrate.upgrade()
+        rebuild_database()
     return app
 
 
@@ -194,13 +186,8 @@ def measure(ctx: Context) -> list[Result]:
 
 
 def main(argv: list[str]) -> None:
-    quick = "--quick" in argv
-    urls = [a for a in argv if not a.startswith("--")]
-    scratch = Path(tempfile.mkdtemp(prefix="registry-bench-"))
-    databases = {}
-    for url in urls or [f"sqlite:///{scratch / 'bench.sqlite3'}"]:
-        databases["postgresql" if url.startswith("postgres") else "sqlite"] = url
-    print(table(measure(Context(databases=databases, scratch=scratch, quick=quick))))
+    ctx = standalone_context(argv, "registry-bench-")
+    print(table(measure(ctx)))
 
 
 if __name__ == "__main__":

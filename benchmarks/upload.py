@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import Context, Result, median, table  # noqa: E402
+from benchmarks.harness import (Context, Result, median, rebuild_database,  # noqa: E402
+                                standalone_context, table)
 
 MiB = 1024 * 1024
 BIG = 200 * MiB
@@ -121,8 +122,6 @@ def _memory(pid: int) -> dict[str, int]:
 
 def _prepare(url: str, instance: Path):
     """A fresh database with an LGO and its editor; returns (lgo id, editor e-mail)."""
-    import flask_migrate
-    from sqlalchemy import text
 
     from lgo_assess import create_app
     from lgo_assess.core.db import db
@@ -132,13 +131,7 @@ def _prepare(url: str, instance: Path):
 
     app = create_app(make_test_config(instance, url))
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            name = db.engine.url.database or ""
-            if "bench" not in name and "test" not in name:
-                raise SystemExit(f"refusing to wipe {name!r}: its name must contain bench/test")
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        flask_migrate.upgrade()
+        rebuild_database()
         with app.test_request_context():
             lgo = make_lgo()
             editor = make_user(Role.LGO_EDITOR, lgo=lgo, email="bench-editor@example.go.th")
@@ -270,13 +263,8 @@ def measure(ctx: Context) -> list[Result]:
 
 
 def main(argv: list[str]) -> None:
-    quick = "--quick" in argv
-    urls = [a for a in argv if not a.startswith("--")]
-    scratch = Path(tempfile.mkdtemp(prefix="upload-bench-"))
-    databases = {}
-    for url in urls or [f"sqlite:///{scratch / 'bench.sqlite3'}"]:
-        databases["postgresql" if url.startswith("postgres") else "sqlite"] = url
-    print(table(measure(Context(databases=databases, scratch=scratch, quick=quick))))
+    ctx = standalone_context(argv, "upload-bench-")
+    print(table(measure(ctx)))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,6 @@ Runs on the suite's engine (SQLite, or PostgreSQL with DATABASE_URL) in scratch 
 import hashlib
 import io
 import json
-import uuid
-from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -21,25 +19,9 @@ from lgo_assess.core.db import db, utcnow
 from lgo_assess.evidence.storage import BlobStore
 from lgo_assess.registry.models import District, Province
 from tests.conftest import make_test_config
-from tests.scratch_db import session_of_its_own
+from tests.scratch_db import scratch_database, session_of_its_own
 
 BLOB = "หลักฐานการประชุมสภา 2568\n".encode() * 100
-
-
-def _scratch(database_url: str, tmp_path: Path, label: str):
-    """A URL of an empty database of its own, and a function that drops it."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / f'{label}.sqlite3'}", lambda: None
-    base = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    name = f"lgo_assess_test_backup_{label}_{uuid.uuid4().hex[:8]}"
-    with base.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with base.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        base.dispose()
-    return database_url.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +29,7 @@ def source(database_url, tmp_path_factory):
     """A migrated database with a province, two districts and one evidence blob (built once;
     the tests only read it)."""
     tmp_path = tmp_path_factory.mktemp("backup-source")
-    url, drop = _scratch(database_url, tmp_path, "src")
+    url, drop = scratch_database(database_url, tmp_path, "backup_src")
     app = create_app(make_test_config(tmp_path / "src", url))
     with app.app_context():
         flask_migrate.upgrade()
@@ -81,7 +63,7 @@ def source(database_url, tmp_path_factory):
 
 @pytest.fixture
 def target(database_url, tmp_path):
-    url, drop = _scratch(database_url, tmp_path, "dst")
+    url, drop = scratch_database(database_url, tmp_path, "backup_dst")
     try:
         yield url, tmp_path / "dst-evidence"
     finally:
@@ -181,7 +163,7 @@ def test_cli_create_and_restore(source, target, tmp_path):
 def test_a_restore_whose_audit_chain_is_broken_says_so(database_url, target, tmp_path):
     """A forged event (inserting is allowed; its hash does not fit) survives a backup, and the
     restore names it instead of reporting an intact log."""
-    url, drop = _scratch(database_url, tmp_path, "forged")
+    url, drop = scratch_database(database_url, tmp_path, "backup_forged")
     try:
         app = create_app(make_test_config(tmp_path / "forged", url))
         with app.app_context():
