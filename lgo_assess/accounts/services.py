@@ -12,6 +12,7 @@ from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lgo_assess.accounts import totp
@@ -381,16 +382,23 @@ def load_user_by_session_token(token: str, *, now: datetime | None = None) -> Us
     """The user of a live login session: not revoked, not older than the session lifetime
     (an absolute limit, whatever the browser does with its cookie), the account enabled."""
     oldest = (now or utcnow()) - _session_lifetime()
-    row = db.session.execute(
-        select(LoginSession).where(LoginSession.token_hash == LoginSession.hash_token(token),
-                                   LoginSession.revoked_at.is_(None),
-                                   LoginSession.created_at > oldest)).scalar_one_or_none()
-    if row is None or not row.user.is_enabled:
+    # Every request asks this: one statement brings the session, its user, the user's roles and
+    # whether they have a second factor (four statements before).
+    has_factor = select(SecondFactor.id).where(
+        SecondFactor.user_id == LoginSession.user_id).exists().label("has_second_factor")
+    found = db.session.execute(
+        select(LoginSession, has_factor)
+        .where(LoginSession.token_hash == LoginSession.hash_token(token),
+               LoginSession.revoked_at.is_(None), LoginSession.created_at > oldest)
+        .options(joinedload(LoginSession.user).joinedload(User.grants))).unique().first()
+    if found is None or not found.LoginSession.user.is_enabled:
         return None
-    if row.second_factor_at is None and needs_second_factor(row.user):
+    row, user = found.LoginSession, found.LoginSession.user
+    if row.second_factor_at is None and (found.has_second_factor
+                                         or second_factor_required(user)):
         return None  # the password alone logs in no one who has or needs a second factor
-    row.user.login_session_token = token
-    return row.user
+    user.login_session_token = token
+    return user
 
 
 def active_sessions(user: User, *, now: datetime | None = None) -> list[LoginSession]:

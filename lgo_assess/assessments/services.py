@@ -99,11 +99,16 @@ def window_for(cycle: Cycle, lgo_id: int, today: date | None = None) -> Window:
 _EDITIONS: dict[tuple[int, str], Edition] = {}
 
 
+def edition_key(assessment: Assessment) -> tuple[int, str]:
+    """What names the assessment's pinned edition's content: editions are immutable once
+    published, and the content hash tells drafts apart."""
+    return (assessment.edition.id, assessment.edition.content_hash)
+
+
 def edition_of(assessment: Assessment) -> Edition:
-    """The assessment's pinned edition as typed objects, built once per process: editions are
-    immutable once published, and the key includes the content hash for drafts."""
+    """The assessment's pinned edition as typed objects, built once per process."""
+    key = edition_key(assessment)
     row = assessment.edition
-    key = (row.id, row.content_hash)
     edition = _EDITIONS.get(key)
     if edition is None:
         if len(_EDITIONS) > 64:

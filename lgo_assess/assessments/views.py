@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lgo_assess.assessments import forms, policies, scoring, services
 from lgo_assess.assessments import workspace as ws
+from lgo_assess.assessments.fragments import CriterionParts, CriterionUrls
 from lgo_assess.assessments.models import (Assessment, Cycle, EvidenceLink, Response,
                                            StatusChange)
 from lgo_assess.assessments.states import AssessmentStatus, transitions_from
@@ -244,6 +245,8 @@ def _workspace_page(assessment: Assessment, *, status: int = 200, problem: dict 
         "assessments/workspace.html", assessment=assessment, sections=sections,
         editing=editing, today=today, last_change=_last_change(assessment),
         area_tags=_area_tag_names(), problem=problem, values_of=values_of,
+        parts=CriterionParts(services.edition_key(assessment), assessment.lgo_type),
+        criterion_urls=CriterionUrls,
         library_json_url=_evidence_url("evidence.items_json", assessment),
         upload_url=_evidence_url("evidence.upload", assessment),
         can_submit=policies.can_submit(current_user, assessment),

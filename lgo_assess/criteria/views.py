@@ -11,6 +11,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
 from sqlalchemy import select
 
 from lgo_assess.core.db import db
@@ -29,16 +30,23 @@ bp = Blueprint("criteria", __name__, template_folder="templates", url_prefix="/c
 add_nav_entry(_l("Criteria"), "criteria.index", order=30)
 
 
-@bp.app_template_filter("bilingual")
-def bilingual(value) -> str:
+def bilingual(value, language: str | None = None) -> str:
     """A {th, en} text of the criteria data in the current language (Thai when no English)."""
     if value is None:
         return ""
     if isinstance(value, Text):
-        return value.get(current_language())
+        return value.get(language or current_language())
     if isinstance(value, dict):
-        return value.get(current_language()) or value.get("th") or ""
+        return value.get(language or current_language()) or value.get("th") or ""
     return str(value)
+
+
+@bp.app_template_filter("bilingual")
+@pass_context
+def bilingual_filter(context, value) -> str:
+    """``bilingual`` in the language the rendering began in (``current_language`` of the template
+    context, which core.i18n injects; looked up when a macro has no context)."""
+    return bilingual(value, context.get("current_language"))
 
 
 @bp.app_template_filter("criteria_label")

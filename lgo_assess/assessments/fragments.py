@@ -1,0 +1,149 @@
+"""The parts of a criterion that read the same for every LGO of one type, rendered once per process.
+
+A workspace shows up to 39 criteria. Their titles, badges, guidance, expected evidence and answer
+choices depend only on the pinned edition (immutable once published; its content hash is in the
+key for drafts), the criterion, the LGO type (variants) and the language, and on nothing of the
+LGO's own but which choice is ticked. Rendering them through Jinja on every view cost most of
+the page's time; here each part is rendered once and reused by every LGO of that type. What is
+the LGO's own (answer state, narrative, version, evidence cited, locks, CSRF tokens) is still
+rendered on every request by ``_criterion.html``.
+
+The cache is per application (its catalogue is part of what a part is made of) and process,
+bounded, and needs no invalidation: a key names everything the part is made of (a changed
+edition is a new key).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable
+
+from flask import current_app
+from flask_babel import get_translations
+from markupsafe import Markup
+
+from lgo_assess.core.i18n import current_language, template_gettext
+
+PARTS_TEMPLATE = "assessments/_criterion_parts.html"
+
+
+class FragmentCache:
+    """A bounded least-recently-used map of rendered HTML, safe across threads."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_render(self, key: Hashable, render: Callable[[], Markup]) -> Markup:
+        with self._lock:
+            html = self._entries.get(key)
+            if html is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return html
+        html = render()           # a macro's output: Markup already
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = html
+            if len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# Five standards × ~35 criteria × seven LGO types × two languages × six parts, plus one entry per
+# answer choice ticked: ~30,000 entries of a few hundred bytes at most.
+MAX_ENTRIES = 40_000
+
+
+def cache() -> FragmentCache:
+    """This application's cache of criterion parts."""
+    return current_app.extensions.setdefault("lgo_assess_criterion_parts",
+                                             FragmentCache(MAX_ENTRIES))
+
+
+class CriterionParts:
+    """The static parts of one page's criteria: ``parts.title(row)`` etc. return Markup.
+
+    Built per request with the edition's key, the LGO type and the language; the Jinja macros
+    of PARTS_TEMPLATE render a part the first time a process needs it."""
+
+    def __init__(self, edition_key: tuple, lgo_type, language: str | None = None):
+        self.edition_key = edition_key
+        self.lgo_type = lgo_type
+        self.language = language or current_language()
+        self._module = None
+
+    def _macro(self, name: str):
+        if self._module is None:
+            template = current_app.jinja_env.get_template(PARTS_TEMPLATE)
+            self._module = template.make_module({
+                "current_language": self.language, **template_gettext(get_translations())})
+        return getattr(self._module, name)
+
+    def _part(self, name: str, row, state: tuple = (), *args) -> Markup:
+        key = (name, self.edition_key, row.code, str(self.lgo_type), self.language, state)
+        return cache().get_or_render(
+            key, lambda: self._macro(name)(row.effective, self.lgo_type, *args))
+
+    def title(self, row) -> Markup:
+        return self._part("title", row)
+
+    def badges(self, row) -> Markup:
+        """Must pass, weight and the variant's badge (not the answer's state)."""
+        return self._part("badges", row)
+
+    def guidance(self, row) -> Markup:
+        return self._part("guidance", row)
+
+    def na_hint(self, row) -> Markup:
+        return self._part("na_hint", row)
+
+    def expected_evidence(self, row) -> Markup:
+        return self._part("expected_evidence", row)
+
+    def choices(self, row, values: dict, cached: bool = True) -> Markup:
+        """The answer's inputs with what ``values`` holds ticked or filled in. ``cached`` False
+        for what a user just sent (a refused save shown again): arbitrary text is no key."""
+        if not cached:
+            return self._macro("choices")(row.effective, self.lgo_type, values)
+        method = row.effective.scoring.method
+        if method == "level":
+            state = (str(values.get("level", "")),)
+        elif method == "checklist":
+            state = (tuple(sorted(values.get("checked") or ())), bool(values.get("checked_none")))
+        elif method == "numeric":
+            state = (str(values.get("value", "")),)
+        else:
+            state = (str(values.get("yes", "")),)
+        return self._part("choices", row, state, values)
+
+
+class CriterionUrls:
+    """The addresses a workspace's criterion forms post to, built with ``url_for`` once per page
+    (with a stand-in code, replaced per criterion) rather than four times per criterion."""
+
+    STAND_IN = "__criterion__"
+
+    def __init__(self, assessment_id: int):
+        from flask import url_for
+        self._patterns = {
+            name: url_for(f"assessments.{name}", assessment_id=assessment_id,
+                          criterion_code=self.STAND_IN)
+            for name in ("save_response", "unlink_evidence", "evidence_picker", "link_evidence")}
+
+    def __getattr__(self, name: str):
+        try:
+            pattern = self._patterns[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return lambda code: pattern.replace(self.STAND_IN, code)
