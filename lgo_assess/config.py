@@ -67,6 +67,10 @@ class Config:
     MAX_CONTENT_LENGTH = 220 * 1024 * 1024
     EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
     EVIDENCE_QUOTA_BYTES = 2 * 1024 * 1024 * 1024  # per LGO, each distinct file counted once
+    # Each worker process keeps rendered workspace criteria, deflated, up to this size
+    # (assessments/fragments.py): ~1.8 KB a criterion, so 128 MB hold the workspaces of ~2,000
+    # editors at work at once (39 criteria each).
+    WORKSPACE_CACHE_BYTES = 128 * 1024 * 1024
 
     # E-mail by SMTP (STARTTLS if MAIL_USE_TLS; port 465: TLS). No MAIL_SERVER: kept in the outbox.
     MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD = "", 587, "", ""
@@ -118,8 +122,8 @@ class Config:
                                            "MAIL_FROM") if k in env})
         values["MAIL_PORT"] = int(env.get("MAIL_PORT", cls.MAIL_PORT))
         values["MAIL_USE_TLS"] = env.get("MAIL_USE_TLS", "1").lower() in ("1", "true", "yes")
-        values.update({k: int(env[k]) for k in ("EVIDENCE_MAX_BYTES", "EVIDENCE_QUOTA_BYTES")
-                       if k in env})
+        values.update({k: int(env[k]) for k in ("EVIDENCE_MAX_BYTES", "EVIDENCE_QUOTA_BYTES",
+                                                 "WORKSPACE_CACHE_BYTES") if k in env})
         values.update({k: env[k] for k in env if k.startswith("CERTIFICATE_")})
         values.update({k: int(env[k]) for k in ("VERIFY_RATE_LIMIT", "VERIFY_RATE_WINDOW")
                        if k in env})
