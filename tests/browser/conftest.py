@@ -1,5 +1,7 @@
-"""Browser tests: the real app in its own process (fresh SQLite, migrations, ``flask demo
-load``, CSRF on) driven by Debian's Chromium through Playwright.
+"""Browser tests: the real app in its own process (a fresh database, migrations, ``flask demo
+load``, CSRF on) driven by Debian's Chromium through Playwright. The server's database is a
+SQLite file, or, when the suite runs on PostgreSQL (DATABASE_URL), a new PostgreSQL database on
+the same server, dropped afterwards: the PostgreSQL pass drives the browser through PostgreSQL.
 
 The suite-wide ``db_session`` fixture (a rolled-back transaction per test) is replaced by a
 no-op here: these tests never touch the test database, only the server's own.
@@ -37,7 +39,12 @@ def db_session():
 @contextmanager
 def serve_app(instance: Path):
     """The real app in its own process (``tests.browser.serve``), yielding its base URL."""
+    from tests.scratch_db import scratch_database
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    suite_url = os.environ.get("DATABASE_URL", "")
+    drop = lambda: None  # noqa: E731
+    if suite_url.startswith("postgresql"):
+        env["BROWSER_DATABASE_URL"], drop = scratch_database(suite_url, instance, "browser")
     log = open(instance / "server.log", "w+")
     process = subprocess.Popen([sys.executable, "-u", "-m", "tests.browser.serve", str(instance)],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
@@ -62,6 +69,7 @@ def serve_app(instance: Path):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+        drop()
 
 
 @pytest.fixture(scope="session")

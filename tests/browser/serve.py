@@ -1,6 +1,7 @@
 """Serve the real app for the browser tests: ``python -m tests.browser.serve INSTANCE_DIR``.
 
-Builds a fresh SQLite database in INSTANCE_DIR from the migrations, loads the demo data with
+Builds a fresh database from the migrations (a SQLite file in INSTANCE_DIR, or the empty
+database BROWSER_DATABASE_URL names), loads the demo data with
 ``flask demo load`` and serves on 127.0.0.1 on a free port (printed as ``PORT <n>``), with the
 production configuration (CSRF on, no TESTING), until it is terminated. The port is taken
 before the demo loads so that ``PUBLIC_BASE_URL`` (the address in certificates' QR codes) is
@@ -38,7 +39,8 @@ def compile_translations(target: Path) -> Path:
 
 def main(instance: Path) -> None:
     env = dict(os.environ, INSTANCE_DIR=str(instance),
-               DATABASE_URL=f"sqlite:///{instance / 'browser.sqlite3'}",
+               DATABASE_URL=os.environ.get("BROWSER_DATABASE_URL")
+               or f"sqlite:///{instance / 'browser.sqlite3'}",
                SECRET_KEY="browser-tests-secret")
     config = Config.from_env(env)
     config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"  # demo load in a second, not ten
