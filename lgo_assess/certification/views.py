@@ -22,7 +22,7 @@ from lgo_assess.certification.forms import (BulkApprovalForm, CancelRevocationFo
                                              RegisterSearchForm, RevocationRequestForm)
 from lgo_assess.certification.models import DecisionOutcome
 from lgo_assess.certification.signing import is_key_id
-from lgo_assess.core.db import db
+from lgo_assess.core.db import db, writes_on_read
 from lgo_assess.core.i18n import current_language, localized
 from lgo_assess.core.navigation import add_nav_entry
 from lgo_assess.core.security import Permission, public, require
@@ -256,6 +256,7 @@ def _rate_limit() -> None:
 
 
 @bp.get("/v/<token>")
+@writes_on_read
 @public
 def verify(token: str):
     _rate_limit()
@@ -266,6 +267,7 @@ def verify(token: str):
 
 
 @bp.get("/v/<token>/certificate.pdf")
+@writes_on_read
 @public
 def verify_pdf(token: str):
     _rate_limit()

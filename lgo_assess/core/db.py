@@ -84,9 +84,22 @@ def _sqlite_pragmas(dbapi_connection, _record):
 _READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def writes_on_read(view):
+    """Mark a GET view that writes (the verification pages count hits): on SQLite its
+    transaction takes the write lock when it begins, as a POST's does. Put it right under the
+    route decorator."""
+    view.writes_on_read = True
+    return view
+
+
 def _request_may_write() -> bool:
-    from flask import has_request_context, request
-    return has_request_context() and request.method not in _READING_METHODS
+    from flask import current_app, has_request_context, request
+    if not has_request_context():
+        return False
+    if request.method not in _READING_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "writes_on_read", False)
 
 
 @event.listens_for(Engine, "begin")
@@ -98,6 +111,7 @@ def _sqlite_begin(connection):
     between, SQLite refuses at once ("database is locked") instead of waiting out the busy
     timeout, since the snapshot read is stale. Under concurrent autosaves and logins that is an
     error page; taking the lock first makes writers queue instead. Reads (GET) still begin
-    without it and run beside the writer, as WAL allows."""
+    without it and run beside the writer, as WAL allows, but for views marked
+    ``writes_on_read``."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")

@@ -316,3 +316,20 @@ def test_the_register_offers_only_values_some_certificate_has(public, register_r
     page = _text(public.get("/register"))
     assert '<option value="TSX">' in page and '<option value="20">' in page
     assert '<option value="2569">' in page and '<option value="pass">' not in page
+
+
+def test_the_verification_pages_take_the_sqlite_write_lock_when_they_begin(app):
+    """They count hits (a write in a GET): on SQLite their transaction begins IMMEDIATE, as a
+    POST's does, so a verification never fails with "database is locked" when a writer
+    committed between its first read and its count. Other GET pages begin without it."""
+    from lgo_assess.core.db import _request_may_write
+    with app.test_request_context("/v/some-token", method="GET"):
+        assert _request_may_write()
+    with app.test_request_context("/v/some-token/certificate.pdf", method="GET"):
+        assert _request_may_write()
+    with app.test_request_context("/register", method="GET"):
+        from flask import request
+        assert request.endpoint == "certification.register"
+        assert not _request_may_write()
+    with app.test_request_context("/login", method="POST"):
+        assert _request_may_write()
