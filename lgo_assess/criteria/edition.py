@@ -12,6 +12,7 @@ fraction meets the bar.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
@@ -411,15 +412,30 @@ class Edition:
     sections: tuple[Section, ...]
     supersedes: str | None = None
 
-    @property
+    # An edition is immutable: what is derived from it is computed once per object and kept in
+    # its __dict__ (cached_property writes there directly, which a frozen dataclass allows).
+
+    @cached_property
     def criteria(self) -> tuple[Criterion, ...]:
         return tuple(c for section in self.sections for c in section.criteria)
 
+    @cached_property
+    def _criteria_by_code(self) -> Mapping[str, Criterion]:
+        return MappingProxyType({c.code: c for c in self.criteria})
+
+    @cached_property
+    def _sections_by_code(self) -> Mapping[str, Section]:
+        return MappingProxyType({s.code: s for s in self.sections})
+
+    @cached_property
+    def _effective_for(self) -> dict:
+        return {}
+
     def criterion(self, code: str) -> Criterion | None:
-        return next((c for c in self.criteria if c.code == code), None)
+        return self._criteria_by_code.get(code)
 
     def section(self, code: str) -> Section | None:
-        return next((s for s in self.sections if s.code == code), None)
+        return self._sections_by_code.get(code)
 
     def effective(self, criterion: Criterion, lgo_type: str,
                   area_tags: Iterable[str] = ()) -> EffectiveCriterion:
@@ -448,7 +464,13 @@ class Edition:
         """Every criterion, in order, as it stands for an LGO of ``lgo_type`` (its type in the
         cycle's fiscal year) with ``area_tags``; those that do not apply are marked, not hidden."""
         tags = frozenset(area_tags)
-        return tuple(self.effective(c, lgo_type, tags) for c in self.criteria)
+        key = (str(lgo_type), tags)
+        found = self._effective_for.get(key)
+        if found is None:
+            found = tuple(self.effective(c, lgo_type, tags) for c in self.criteria)
+            if len(self._effective_for) < 256:     # LGO types × area-tag sets met so far
+                self._effective_for[key] = found
+        return found
 
     @classmethod
     def from_document(cls, doc: Mapping) -> Edition:
