@@ -1,16 +1,17 @@
-"""The parts of a criterion that read the same for every LGO of one type, rendered once per process.
+"""Workspace criteria rendered once and reused, in two layers.
 
-A workspace shows up to 39 criteria. Their titles, badges, guidance, expected evidence and answer
-choices depend only on the pinned edition (immutable once published; its content hash is in the
-key for drafts), the criterion, the LGO type (variants) and the language, and on nothing of the
-LGO's own but which choice is ticked. Rendering them through Jinja on every view cost most of
-the page's time; here each part is rendered once and reused by every LGO of that type. What is
-the LGO's own (answer state, narrative, version, evidence cited, locks, CSRF tokens) is still
-rendered on every request by ``_criterion.html``.
+A workspace shows up to 39 criteria, ~210 KB of HTML, and rendering them through Jinja was most of
+the page's cost. First layer, the parts: a criterion's title, badges, guidance, expected evidence
+and answer choices depend only on the pinned edition (immutable once published; its content
+hash is in the key for drafts), the criterion, the LGO type (variants) and the language (and
+which choice is ticked), so each is rendered once and reused by every LGO of that type. Second
+layer, the whole criterion: kept under a key holding every value ``_criterion.html`` reads of
+the LGO's own (the answer, its version, the evidence cited...), so it is reused until one of
+them changes. The CSRF token is a stand-in in the cache and the page's own on the way out.
 
-The cache is per application (its catalogue is part of what a part is made of) and process,
-bounded, and needs no invalidation: a key names everything the part is made of (a changed
-edition is a new key).
+Both caches are per application (its catalogue is part of what is rendered) and process,
+deflated, bounded in bytes, and need no invalidation: a key names everything its HTML is made
+of, so a change makes a new key and the old one ages out.
 """
 from __future__ import annotations
 
@@ -28,53 +29,9 @@ from lgo_assess.core.i18n import current_language, template_gettext
 PARTS_TEMPLATE = "assessments/_criterion_parts.html"
 
 
-class FragmentCache:
-    """A bounded least-recently-used map of rendered HTML, safe across threads."""
-
-    def __init__(self, max_entries: int):
-        self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_render(self, key: Hashable, render: Callable[[], Markup]) -> Markup:
-        with self._lock:
-            html = self._entries.get(key)
-            if html is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return html
-        html = render()           # a macro's output: Markup already
-        with self._lock:
-            self.misses += 1
-            self._entries[key] = html
-            if len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return html
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-# Five standards × ~35 criteria × seven LGO types × two languages × six parts, plus one entry per
-# answer choice ticked: ~30,000 entries of a few hundred bytes at most.
-MAX_ENTRIES = 40_000
-
-
-def cache() -> FragmentCache:
-    """This application's cache of criterion parts."""
-    return current_app.extensions.setdefault("lgo_assess_criterion_parts",
-                                             FragmentCache(MAX_ENTRIES))
-
-
 class CompressedCache:
     """A least-recently-used map of rendered HTML kept deflated, bounded by its size in bytes,
-    safe across threads. A workspace's 39 criteria are ~210 KB of HTML and ~40 KB deflated."""
+    safe across threads. A workspace's 39 criteria are ~210 KB of HTML and ~65 KB deflated."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
@@ -112,7 +69,19 @@ class CompressedCache:
         return len(self._entries)
 
 
+# Five standards × ~35 criteria × seven LGO types × two languages × six parts, plus one entry per
+# answer choice ticked: ~30,000 entries of a few hundred bytes, less deflated.
+PARTS_BYTES = 8 * 1024 * 1024
 CSRF_STAND_IN = "__csrf_token_of_this_page__"
+
+
+def cache() -> CompressedCache:
+    """This application's cache of criterion parts."""
+    found = current_app.extensions.get("lgo_assess_criterion_parts")
+    if found is None:
+        found = current_app.extensions["lgo_assess_criterion_parts"] = CompressedCache(
+            PARTS_BYTES)
+    return found
 
 
 def articles() -> CompressedCache:
@@ -154,8 +123,8 @@ class CriterionParts:
 
     def _part(self, name: str, row, state: tuple = (), *args) -> Markup:
         key = (name, self.edition_key, row.code, str(self.lgo_type), self.language, state)
-        return cache().get_or_render(
-            key, lambda: self._macro(name)(row.effective, self.lgo_type, *args))
+        return Markup(cache().get_or_render(  # noqa: S704 -- our own rendering
+            key, lambda: self._macro(name)(row.effective, self.lgo_type, *args)))
 
     def title(self, row) -> Markup:
         return self._part("title", row)
