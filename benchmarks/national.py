@@ -786,7 +786,9 @@ floor runs in the same process on the same database:
   assessment: 39 criteria, the longest shipped edition, all answered, two evidence links each):
   floor = a bare Flask route in the benchmark that selects 50 response rows from the same
   database with SQLAlchemy Core and renders them with a cached Jinja template. Target: ≥ 40% of
-  the floor's throughput.
+  the floor's throughput. The page keeps its rendered criteria (assessments/fragments.py) until
+  something they show changes, so repeated views, as measured for the target, read them from
+  that cache; a second row measures first views (both caches emptied before each request).
 - **autosave of one response** (`POST /assessments/<id>/responses/<code>`, JSON, the editor):
   floor = a bare Flask route that updates one response row (`UPDATE … SET level, version,
   updated_at WHERE id`) and commits. Target: ≥ 50% of the floor's throughput.

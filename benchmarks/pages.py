@@ -93,6 +93,7 @@ def replay(engine, statements):
 
 
 def measure(ctx: Context) -> list[Result]:
+    from lgo_assess.assessments import fragments
     from lgo_assess.assessments.models import Response
     from lgo_assess.core.db import db
     from lgo_assess.criteria.edition import ScoringLevel
@@ -127,11 +128,26 @@ def measure(ctx: Context) -> list[Result]:
         floor, floor_cpu = sample_cpu(get_ok(bare_client, f"/rows/{assessment_id}"), requests,
                                       warmup)
         results.append(Result(
-            f"LGO workspace page (GET {url}, 39 criteria, 78 evidence links)", name, "/s",
+            f"LGO workspace page (GET {url}, 39 criteria, 78 evidence links; viewed again, "
+            "its criteria from the cache)", name, "/s",
             rate(page), None, rate(floor), "bare route rendering 50 rows",
             "≥ 40% of floor", rate(page) >= 0.4 * rate(floor),
             f"(latency median {median(page):.1f} ms, p95 {p95(page):.1f} ms; CPU here "
             f"{median(cpu):.1f} ms, floor {median(floor_cpu):.1f} ms)"))
+
+        # The same page with the rendered criteria forgotten before each view: a first view
+        # (after a restart, or by another worker process), every criterion rendered.
+        def cold_view():
+            with app.app_context():
+                fragments.articles().clear()
+                fragments.cache().clear()
+            return get_ok(editor, url)()
+        cold, cold_cpu = sample_cpu(cold_view, requests // 2, warmup)
+        results.append(Result(
+            f"LGO workspace page, first view (GET {url}, every criterion rendered)", name, "/s",
+            rate(cold), None, rate(floor), "bare route rendering 50 rows", "",
+            None, f"(latency median {median(cold):.1f} ms, p95 {p95(cold):.1f} ms; CPU here "
+            f"{median(cold_cpu):.1f} ms)"))
 
         with app.app_context():
             from lgo_assess.assessments.models import Assessment
