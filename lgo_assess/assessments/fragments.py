@@ -29,12 +29,13 @@ from lgo_assess.core.i18n import current_language, template_gettext
 PARTS_TEMPLATE = "assessments/_criterion_parts.html"
 
 
-class CompressedCache:
-    """A least-recently-used map of rendered HTML kept deflated, bounded by its size in bytes,
-    safe across threads. A workspace's 39 criteria are ~210 KB of HTML and ~65 KB deflated."""
+class HtmlCache:
+    """A least-recently-used map of rendered HTML (deflated, or as it is), bounded by its size in
+    bytes, safe across threads. A workspace's 39 criteria are ~210 KB of HTML, ~65 KB deflated."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, deflate: bool = True):
         self.max_bytes = max_bytes
+        self.deflate = deflate          # worth it for whole criteria (memory), not small parts
         self.size = 0
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
@@ -47,9 +48,9 @@ class CompressedCache:
                 self._entries.move_to_end(key)
                 self.hits += 1
         if packed is not None:
-            return zlib.decompress(packed).decode()
+            return zlib.decompress(packed).decode() if self.deflate else packed.decode()
         html = str(render())
-        packed = zlib.compress(html.encode(), 1)
+        packed = zlib.compress(html.encode(), 1) if self.deflate else html.encode()
         with self._lock:
             self.misses += 1
             previous = self._entries.pop(key, None)
@@ -70,25 +71,26 @@ class CompressedCache:
 
 
 # Five standards × ~35 criteria × seven LGO types × two languages × six parts, plus one entry per
-# answer choice ticked: ~30,000 entries of a few hundred bytes, less deflated.
+# answer choice ticked: ~30,000 entries of a few hundred bytes, kept as they are (each page
+# reads ~200 of them when it renders its criteria: inflating them cost more than it saved).
 PARTS_BYTES = 8 * 1024 * 1024
 CSRF_STAND_IN = "__csrf_token_of_this_page__"
 
 
-def cache() -> CompressedCache:
+def cache() -> HtmlCache:
     """This application's cache of criterion parts."""
     found = current_app.extensions.get("lgo_assess_criterion_parts")
     if found is None:
-        found = current_app.extensions["lgo_assess_criterion_parts"] = CompressedCache(
-            PARTS_BYTES)
+        found = current_app.extensions["lgo_assess_criterion_parts"] = HtmlCache(
+            PARTS_BYTES, deflate=False)
     return found
 
 
-def articles() -> CompressedCache:
+def articles() -> HtmlCache:
     """This application's cache of whole criteria (``WORKSPACE_CACHE_BYTES``, deflated)."""
     found = current_app.extensions.get("lgo_assess_criterion_articles")
     if found is None:
-        found = current_app.extensions["lgo_assess_criterion_articles"] = CompressedCache(
+        found = current_app.extensions["lgo_assess_criterion_articles"] = HtmlCache(
             current_app.config["WORKSPACE_CACHE_BYTES"])
     return found
 
