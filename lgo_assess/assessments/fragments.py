@@ -10,7 +10,7 @@ the LGO's own (the answer, its version, the evidence cited...), so it is reused 
 them changes. The CSRF token is a stand-in in the cache and the page's own on the way out.
 
 Both caches are per application (its catalogue is part of what is rendered) and process,
-deflated, bounded in bytes, and need no invalidation: a key names everything its HTML is made
+bounded in bytes (whole criteria kept deflated), and need no invalidation: a key names everything its HTML is made
 of, so a change makes a new key and the old one ages out.
 """
 from __future__ import annotations
