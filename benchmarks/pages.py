@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, event, select, text
 
 from benchmarks import national
-from benchmarks.harness import Context, Result, median, p95, sample_ms
+from benchmarks.harness import ROOT, Context, Result, median, p95, sample_ms
 from benchmarks.kpi_dashboard import get_ok, sample_cpu
 
 ROWS_TEMPLATE = """<!doctype html><html lang="th"><head><title>rows</title></head><body>
@@ -30,7 +30,7 @@ def floor_app(url: str):
     from jinja2 import DictLoader
 
     from lgo_assess.config import _database_url
-    engine = create_engine(_database_url(url, national.ROOT))
+    engine = create_engine(_database_url(url, ROOT))
     app = Flask("floor")
     app.jinja_loader = DictLoader({"rows.html": ROWS_TEMPLATE})
 
