@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import String, and_, case, func, literal, select, type_coerce
 
 from lgo_assess.assessments.models import Assessment, AssessmentSnapshot, Cycle, CycleExtension
 from lgo_assess.assessments.states import AssessmentStatus
@@ -217,7 +217,7 @@ def province_lgos(province_id: int, fiscal_year: int) -> tuple[list[ProvinceLgo]
             .outerjoin(s, and_(s.lgo_id == y.lgo_id, s.fiscal_year == y.fiscal_year))
             .outerjoin(Certificate, Certificate.id == s.certificate_id)
             .where(y.fiscal_year == fiscal_year, y.province_id == province_id)
-            .order_by(y.lgo_type, Lgo.name_th, Lgo.id)):
+            .order_by(y.lgo_type, Lgo.name_th, Lgo.id)).all():
         lgo = lgos.get(lgo_id)
         if lgo is None:
             lgo = lgos[lgo_id] = ProvinceLgo(lgo_id, dla_code, name_th, name_en, lgo_type)
@@ -231,18 +231,22 @@ def province_lgos(province_id: int, fiscal_year: int) -> tuple[list[ProvinceLgo]
         .where(Cycle.fiscal_year == fiscal_year)).all())
     standards |= set(cycles.values())
     if cycles:
+        # The status as stored (its enum's value): no enum object per row.
         for lgo_id, cycle_id, status, answered, applicable in connection.execute(
-                select(Assessment.lgo_id, Assessment.cycle_id, Assessment.status,
+                select(Assessment.lgo_id, Assessment.cycle_id,
+                       type_coerce(Assessment.status, String),
                        Assessment.answered_count, Assessment.applicable_count)
                 .join(y, and_(y.lgo_id == Assessment.lgo_id, y.fiscal_year == fiscal_year))
-                .where(Assessment.cycle_id.in_(list(cycles)), y.province_id == province_id)):
+                .where(Assessment.cycle_id.in_(list(cycles)), y.province_id == province_id)
+                ).all():
             cells = lgos[lgo_id].cells
             code = cycles[cycle_id]
             cell = cells.get(code)
             if cell is None:
-                cell = cells[code] = LgoStandardCell()
-            cell.assessment_status = getattr(status, "value", status)
-            cell.answered, cell.applicable = answered, applicable
+                cells[code] = LgoStandardCell(None, status, answered, applicable)
+            else:
+                cell.assessment_status, cell.answered, cell.applicable = \
+                    status, answered, applicable
     return list(lgos.values()), sorted(standards)
 
 
