@@ -424,7 +424,8 @@ def province_board(province: Province, fy: int):
     spec_of = engine.specs(computed)
     geo = engine.geography()
     cells = engine.cells(fy, province_id=province.id)
-    all_targets = engine.targets(summary.YEARS)
+    # Only the targets a province's figure can take (engine.target_for): its own, the nation's.
+    all_targets = engine.targets(summary.YEARS, [scope.key, rollup.NATION])
     rows = [engine.computed_row(k, spec_of[k.id], cells, geo.places, scope, fy, all_targets)
             for k in computed]
     by_year = engine.year_cells(summary.YEARS, province_id=province.id)

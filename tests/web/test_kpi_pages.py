@@ -139,6 +139,29 @@ def test_the_province_table_shows_each_lgos_level_and_this_years_assessment(clie
     assert body.index("อบต.ยังไม่เริ่ม") < body.index("อบต.ร่างอยู่")   # by type, then name
 
 
+def test_a_province_page_takes_its_own_target_else_the_nations(client, login_as, world):
+    """A share's target on a province's page is the province's own for the year, else the
+    national one; another province's target never shows."""
+    p1, p2 = world["p1"], world["p2"]
+    db.session.add(KpiTarget(kpi_id="T-SHARE", fiscal_year=2568, scope=f"province:{p2.code}",
+                             value=55.0))
+    db.session.commit()
+    login_as(Role.PROVINCIAL_OFFICER, province=p1, locale="en")
+
+    def kpi_table() -> str:
+        body = html(client.get(f"/kpi/province/{p1.code}?fy=2568"))
+        assert "55.0%" not in body
+        table = body[body.index('id="province-kpis"'):]
+        return table[:table.index("</table>")]
+
+    assert "<td>80.0%</td>" in kpi_table()
+    db.session.add(KpiTarget(kpi_id="T-SHARE", fiscal_year=2568, scope=f"province:{p1.code}",
+                             value=66.0))
+    db.session.commit()
+    table = kpi_table()
+    assert "<td>66.0%</td>" in table and "80.0%" not in table
+
+
 def test_an_lgo_sees_its_own_years_and_certificates(client, login_as, world):
     login_as(Role.LGO_EDITOR, lgo=world["a"], locale="th")
     body = html(client.get(f"/kpi/lgo/{world['a'].id}"))
