@@ -486,7 +486,7 @@ def lgo_table_rows(lgos: list[queries.ProvinceLgo], standards: list[str], labels
     Jinja took ~25 µs a cell, the page's largest cost."""
     render_cell = get_template_attribute("kpi/_macros.html", "lgo_cell")
     marker = 2_147_483_647            # url_for once, not per LGO (~20 µs each)
-    head, _, tail = url_for("kpi.lgo", lgo_id=marker).partition(str(marker))
+    head, _marker, tail = url_for("kpi.lgo", lgo_id=marker).partition(str(marker))
     types = once_per_page(type_title)
     statuses = once_per_page(_status_title)
     shown: dict[tuple, Markup] = {}
