@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -54,8 +55,9 @@ class Geography:
     provinces: dict[int, ProvinceInfo]
     regions: dict[tuple[str, str], tuple[str, str]]     # (scheme, code) → (name_th, name_en)
 
-    @property
+    @cached_property
     def places(self) -> dict[int, Place]:
+        """Computed once per Geography: pages read it once per figure (55 on a province's)."""
         return {p.id: Place(p.id, p.code, p.admin4, p.geo6) for p in self.provinces.values()}
 
     def province_by_code(self, code: str) -> ProvinceInfo | None:

@@ -159,6 +159,10 @@ class KpiLgoStandardYear(db.Model):
         CheckConstraint("level_position >= 1", name="level_position_positive"),
         Index("ix_kpi_lgo_standard_years_fy_standard", "fiscal_year", "standard_code",
               "level_position"),
+        # A province's LGOs with their certificates of one year (kpi.queries.province_lgos):
+        # looked up per LGO of the province, the certificate id read from the index.
+        Index("ix_kpi_lgo_standard_years_lgo_fy", "lgo_id", "fiscal_year", "standard_code",
+              "certificate_id"),
     )
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import String, and_, case, func, literal, select, type_coerce
 
 from lgo_assess.assessments.models import Assessment, AssessmentSnapshot, Cycle, CycleExtension
 from lgo_assess.assessments.states import AssessmentStatus
@@ -183,13 +183,9 @@ def section_averages(cycle_id: int, *, province_id: int | None = None
 @dataclass
 class LgoStandardCell:
     level_code: str | None = None          # certified at that level on 30 Sep
-    certificate_serial: str | None = None
-    valid_until: date | None = None
-    assessment_status: str | None = None
+    assessment_status: str | None = None   # this year's assessment
     answered: int = 0
     applicable: int = 0
-    submitted_at: datetime | None = None
-    due: date | None = None
 
 
 @dataclass
@@ -203,49 +199,54 @@ class ProvinceLgo:
 
 
 def province_lgos(province_id: int, fiscal_year: int) -> tuple[list[ProvinceLgo], list[str]]:
-    """The province's LGOs active in the fiscal year with, per standard, the certificate held on
-    30 September and this year's assessment (status, progress, deadline). Four statements."""
+    """The province's LGOs active in the fiscal year with, per standard, the level of the
+    certificate held on 30 September and this year's assessment (status and progress). Three
+    statements, each led by the province's LGOs of the year in the summary (``kpi_lgo_years``),
+    so their cost follows the province's size, not the country's."""
     summary.ensure_fresh(db.session)
     y, s = KpiLgoYear, KpiLgoStandardYear
-    lgos = {row[0]: ProvinceLgo(*row) for row in db.session.execute(
-        select(Lgo.id, Lgo.dla_code, Lgo.name_th, Lgo.name_en, y.lgo_type)
-        .join(y, y.lgo_id == Lgo.id)
-        .where(y.fiscal_year == fiscal_year, y.province_id == province_id)
-        .order_by(y.lgo_type, Lgo.name_th))}
+    connection = db.session.connection()
+    lgos: dict[int, ProvinceLgo] = {}
     standards: set[str] = set()
-    for lgo_id, standard, level, serial, valid_until in db.session.execute(
-            select(s.lgo_id, s.standard_code, Certificate.result_level_code, Certificate.serial,
-                   Certificate.valid_until)
-            .join(y, and_(y.lgo_id == s.lgo_id, y.fiscal_year == s.fiscal_year))
-            .join(Certificate, Certificate.id == s.certificate_id)
-            .where(y.fiscal_year == fiscal_year, y.province_id == province_id)):
-        cell = lgos[lgo_id].cells.setdefault(standard, LgoStandardCell())
-        cell.level_code, cell.certificate_serial, cell.valid_until = level, serial, valid_until
-        standards.add(standard)
-    cycles = dict(db.session.execute(
+    # The LGO list and its certificates in one statement: the outer join keeps the order
+    # (the province's LGOs first, then their certificates by index).
+    for lgo_id, dla_code, name_th, name_en, lgo_type, standard, level in connection.execute(
+            select(Lgo.id, Lgo.dla_code, Lgo.name_th, Lgo.name_en, y.lgo_type,
+                   s.standard_code, Certificate.result_level_code)
+            .select_from(y).join(Lgo, Lgo.id == y.lgo_id)
+            .outerjoin(s, and_(s.lgo_id == y.lgo_id, s.fiscal_year == y.fiscal_year))
+            .outerjoin(Certificate, Certificate.id == s.certificate_id)
+            .where(y.fiscal_year == fiscal_year, y.province_id == province_id)
+            .order_by(y.lgo_type, Lgo.name_th, Lgo.id)).all():
+        lgo = lgos.get(lgo_id)
+        if lgo is None:
+            lgo = lgos[lgo_id] = ProvinceLgo(lgo_id, dla_code, name_th, name_en, lgo_type)
+        if standard is not None:
+            lgo.cells[standard] = LgoStandardCell(level_code=level)
+            standards.add(standard)
+    cycles = dict(connection.execute(
         select(Cycle.id, Standard.code)
         .join(StandardEdition, StandardEdition.id == Cycle.edition_id)
         .join(Standard, Standard.id == StandardEdition.standard_id)
         .where(Cycle.fiscal_year == fiscal_year)).all())
     standards |= set(cycles.values())
     if cycles:
-        for (lgo_id, cycle_id, status, answered, applicable, submitted_at, due,
-             extended) in db.session.execute(
-                select(Assessment.lgo_id, Assessment.cycle_id, Assessment.status,
-                       Assessment.answered_count, Assessment.applicable_count,
-                       Assessment.submitted_at, Cycle.self_assessment_due,
-                       CycleExtension.self_assessment_due)
-                .join(Cycle, Cycle.id == Assessment.cycle_id)
-                .join(Lgo, Lgo.id == Assessment.lgo_id)
-                .outerjoin(CycleExtension, and_(CycleExtension.cycle_id == Assessment.cycle_id,
-                                                CycleExtension.lgo_id == Assessment.lgo_id))
-                .where(Assessment.cycle_id.in_(list(cycles)), Lgo.province_id == province_id)):
-            if lgo_id not in lgos:
-                continue
-            cell = lgos[lgo_id].cells.setdefault(cycles[cycle_id], LgoStandardCell())
-            cell.assessment_status = getattr(status, "value", status)
-            cell.answered, cell.applicable = answered, applicable
-            cell.submitted_at, cell.due = submitted_at, extended or due
+        # The status as stored (its enum's value): no enum object per row.
+        for lgo_id, cycle_id, status, answered, applicable in connection.execute(
+                select(Assessment.lgo_id, Assessment.cycle_id,
+                       type_coerce(Assessment.status, String),
+                       Assessment.answered_count, Assessment.applicable_count)
+                .join(y, and_(y.lgo_id == Assessment.lgo_id, y.fiscal_year == fiscal_year))
+                .where(Assessment.cycle_id.in_(list(cycles)), y.province_id == province_id)
+                ).all():
+            cells = lgos[lgo_id].cells
+            code = cycles[cycle_id]
+            cell = cells.get(code)
+            if cell is None:
+                cells[code] = LgoStandardCell(None, status, answered, applicable)
+            else:
+                cell.assessment_status, cell.answered, cell.applicable = \
+                    status, answered, applicable
     return list(lgos.values()), sorted(standards)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
-                   render_template, request, send_file, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, g, get_template_attribute,
+                   redirect, render_template, request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from lgo_assess.core.db import db
 from lgo_assess.core.errors import NotFound
@@ -423,7 +424,8 @@ def province_board(province: Province, fy: int):
     spec_of = engine.specs(computed)
     geo = engine.geography()
     cells = engine.cells(fy, province_id=province.id)
-    all_targets = engine.targets(summary.YEARS)
+    # Only the targets a province's figure can take (engine.target_for): its own, the nation's.
+    all_targets = engine.targets(summary.YEARS, [scope.key, rollup.NATION])
     rows = [engine.computed_row(k, spec_of[k.id], cells, geo.places, scope, fy, all_targets)
             for k in computed]
     by_year = engine.year_cells(summary.YEARS, province_id=province.id)
@@ -474,6 +476,45 @@ def once_per_page(function):
     return get
 
 
+def lgo_table_rows(lgos: list[queries.ProvinceLgo], standards: list[str], labels: dict,
+                   english: bool) -> list[tuple[str, str, str, Markup]]:
+    """(link, name, type title, its cells' HTML) per LGO of the province page.
+
+    The table has a cell per LGO and standard (1,555 for the largest province) but few distinct
+    ones (a level, a status, a progress: 165 in the current year, fewer in closed ones), so each
+    distinct cell is rendered once by the ``lgo_cell`` macro and reused: printed one by one,
+    Jinja took ~25 µs a cell, the page's largest cost."""
+    render_cell = get_template_attribute("kpi/_macros.html", "lgo_cell")
+    marker = 2_147_483_647            # url_for once, not per LGO (~20 µs each)
+    head, _marker, tail = url_for("kpi.lgo", lgo_id=marker).partition(str(marker))
+    types = once_per_page(type_title)
+    statuses = once_per_page(_status_title)
+    shown: dict[tuple, Markup] = {}
+    rows = []
+    for lgo in lgos:
+        cells = []
+        for code in standards:
+            cell = lgo.cells.get(code)
+            key = (code, None) if cell is None else (
+                code, cell.level_code, cell.assessment_status, cell.answered, cell.applicable)
+            html = shown.get(key)
+            if html is None:
+                level = status = progress = None
+                if cell is not None and cell.level_code:
+                    label = labels.get((code, cell.level_code))
+                    level = (label[1] if english else label[0]) if label else cell.level_code
+                if cell is not None and cell.assessment_status:
+                    status = cell.assessment_status
+                    progress = f"{cell.answered}/{cell.applicable}" if cell.applicable else None
+                html = shown[key] = render_cell(code, cell is not None, level, status,
+                                                statuses(status) if status else "", progress)
+            cells.append(html)
+        rows.append((f"{head}{lgo.lgo_id}{tail}",
+                     lgo.name_en if english and lgo.name_en else lgo.name_th,
+                     types(lgo.lgo_type), Markup("\n    ").join(cells)))
+    return rows
+
+
 def _status_title(status: str | None) -> str:
     from lgo_assess.assessments.states import AssessmentStatus
     try:
@@ -505,11 +546,11 @@ def province(province_code: str):
         for k, points in trend.items()}
     return render_template(
         "kpi/province.html", province=province, fy=fy, form=form, scope=scope, rows=rows,
-        trend=trend, overview=overview, trend_charts=trend_charts, lgos=lgos,
-        standards=standards, labels=queries.level_labels(), stats=stats,
-        standard_names=queries.standard_names(), drill_url=drill_url,
-        status_title=once_per_page(_status_title), type_title=once_per_page(type_title),
-        today=today_bangkok())
+        trend=trend, overview=overview, trend_charts=trend_charts,
+        lgo_rows=lgo_table_rows(lgos, standards, queries.level_labels(),
+                                current_language() == "en"),
+        standards=standards, stats=stats, standard_names=queries.standard_names(),
+        drill_url=drill_url, today=today_bangkok())
 
 
 @bp.get("/kpi/province/<province_code>/export")

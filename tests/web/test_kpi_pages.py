@@ -22,8 +22,9 @@ from lgo_assess.kpi import services
 from lgo_assess.kpi.models import Kpi, KpiTarget, KpiValue
 from lgo_assess.registry.models import Lgo, LgoType, LgoTypePeriod
 from tests.factories import make_lgo, make_province
+from tests.factories_assessments import make_assessment
 from tests.factories_certification import make_approver
-from tests.factories_kpi import certify, make_kpi, make_region_of
+from tests.factories_kpi import certify, cycle_for, make_kpi, make_region_of
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -107,6 +108,58 @@ def test_province_pages_are_for_that_provinces_officer(client, login_as, world):
     assert client.get("/kpi/T-SHARE/lgos?scope=nation").status_code == 403
     assert client.get("/kpi/").status_code == 403
     assert client.get("/kpi/province/").status_code == 302
+
+
+def test_the_province_table_shows_each_lgos_level_and_this_years_assessment(client, login_as,
+                                                                            world):
+    """Per LGO and standard: the level of the certificate held on 30 September (labelled in the
+    page's language), this year's assessment with its status and answered/applicable criteria,
+    or a dash; same-looking cells are rendered once and reused, so each must still be its own."""
+    p1 = world["p1"]
+    draft = make_lgo(LgoType.SAO, province=p1, name_th="อบต.ร่างอยู่")
+    idle = make_lgo(LgoType.SAO, province=p1, name_th="อบต.ยังไม่เริ่ม")
+    assessment = make_assessment(draft, cycle_for(2568))
+    assessment.answered_count, assessment.applicable_count = 2, 6
+    db.session.commit()
+    login_as(Role.PROVINCIAL_OFFICER, province=p1, locale="th")
+    body = html(client.get(f"/kpi/province/{p1.code}?fy=2568"))
+    rows = dict(re.findall(r'<tr><th scope="row"><a href="/kpi/lgo/(\d+)">[^<]*</a></th>'
+                           r'(.*?)</tr>', body, re.S))
+    assert set(rows) == {str(world[k].id) for k in ("a", "x")} | {str(draft.id), str(idle.id)}
+    a, x = rows[str(world["a"].id)], rows[str(world["x"].id)]
+    assert 'data-label="TST"' in a and '<span class="badge kpi-met">ดี</span>' in a
+    assert '<span class="badge kpi-met">ผ่าน</span>' in x
+    assert 'status-approved' in a and '<span class="kpi-count">0/6</span>' in a
+    assert "kpi-met" not in rows[str(draft.id)]
+    assert 'status-draft' in rows[str(draft.id)]
+    assert '<span class="kpi-count">2/6</span>' in rows[str(draft.id)]
+    assert '<span class="kpi-none">–</span>' in rows[str(idle.id)]
+    assert "status-" not in rows[str(idle.id)] and "kpi-met" not in rows[str(idle.id)]
+    assert "=HYPERLINK(&#34;http://x&#34;)" in body            # the name, escaped
+    assert body.index("อบต.ยังไม่เริ่ม") < body.index("อบต.ร่างอยู่")   # by type, then name
+
+
+def test_a_province_page_takes_its_own_target_else_the_nations(client, login_as, world):
+    """A share's target on a province's page is the province's own for the year, else the
+    national one; another province's target never shows."""
+    p1, p2 = world["p1"], world["p2"]
+    db.session.add(KpiTarget(kpi_id="T-SHARE", fiscal_year=2568, scope=f"province:{p2.code}",
+                             value=55.0))
+    db.session.commit()
+    login_as(Role.PROVINCIAL_OFFICER, province=p1, locale="en")
+
+    def kpi_table() -> str:
+        body = html(client.get(f"/kpi/province/{p1.code}?fy=2568"))
+        assert "55.0%" not in body
+        table = body[body.index('id="province-kpis"'):]
+        return table[:table.index("</table>")]
+
+    assert "<td>80.0%</td>" in kpi_table()
+    db.session.add(KpiTarget(kpi_id="T-SHARE", fiscal_year=2568, scope=f"province:{p1.code}",
+                             value=66.0))
+    db.session.commit()
+    table = kpi_table()
+    assert "<td>66.0%</td>" in table and "80.0%" not in table
 
 
 def test_an_lgo_sees_its_own_years_and_certificates(client, login_as, world):
