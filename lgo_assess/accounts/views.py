@@ -92,14 +92,19 @@ def login():
             db.session.commit()  # a failed attempt must count towards the throttle
             return _refused("accounts/login.html", refusal, policy, form=form)
         token = user.login_session_token
-        db.session.commit()
         if services.needs_second_factor(user):
+            db.session.commit()
             # Not logged in yet: the browser holds only the waiting session's token.
             session.clear()
             session[PENDING_KEY] = token
             session[NEXT_KEY] = request.args.get("next")
             return redirect(url_for(_second_step_endpoint(user)))
-        return redirect(_finish_login(user, token, request.args.get("next")))
+        # Logged in from what is loaded, then committed: after the commit every attribute of
+        # the user is expired, and reading one again costs a transaction of three statements.
+        # Should the commit fail, the cookie names a login session that was never stored.
+        target = _finish_login(user, token, request.args.get("next"))
+        db.session.commit()
+        return redirect(target)
     return render_template("accounts/login.html", form=form)
 
 
