@@ -55,14 +55,17 @@ _LEVELS_BY_HASH: dict[str, tuple[str, ...]] = {}
 
 # -- Computing rows -------------------------------------------------------------------------------
 
-def edition_levels(connection, edition_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
-    """Result level codes, lowest first, of each edition."""
+def edition_levels(connection, edition_ids: Iterable[int], *,
+                   hashes: dict[int, str] | None = None) -> dict[int, tuple[str, ...]]:
+    """Result level codes, lowest first, of each edition (``hashes``: their content hashes,
+    when the caller has read them already)."""
     ids = sorted(set(edition_ids))
     if not ids:
         return {}
-    hashes = dict(connection.execute(
-        select(StandardEdition.id, StandardEdition.content_hash)
-        .where(StandardEdition.id.in_(ids))).all())
+    if hashes is None:
+        hashes = dict(connection.execute(
+            select(StandardEdition.id, StandardEdition.content_hash)
+            .where(StandardEdition.id.in_(ids))).all())
     missing = [i for i, h in hashes.items() if h not in _LEVELS_BY_HASH]
     if missing:
         for edition_id, document in connection.execute(
@@ -152,20 +155,26 @@ _CERT_COLUMNS = (Certificate.id, Certificate.lgo_id, Certificate.edition_id,
 
 
 def refresh_standards(session: Session, pairs: Iterable[tuple[int, str]], *,
-                      clear: bool = True) -> None:
-    """Recompute the numerator rows of these (LGO, standard) pairs (all plan years)."""
+                      clear: bool = True) -> list[dict]:
+    """Recompute the numerator rows of these (LGO, standard) pairs (all plan years); returns
+    the rows written."""
     pairs = sorted({p for p in pairs if p[0] is not None and p[1]})
     if not pairs:
-        return
+        return []
     connection = session.connection()
     table = KpiLgoStandardYear.__table__
     lgo_ids = sorted({lgo_id for lgo_id, _ in pairs})
     wanted = set(pairs)
-    certificates = [c for c in session.execute(
-        select(Certificate).options(load_only(*_CERT_COLUMNS))
-        .where(Certificate.lgo_id.in_(lgo_ids))).scalars()
-        if (c.lgo_id, c.standard_code) in wanted]
-    levels = edition_levels(connection, {c.edition_id for c in certificates})
+    certificates, hashes = [], {}
+    for certificate, content_hash in session.execute(
+            select(Certificate, StandardEdition.content_hash)
+            .join(StandardEdition, StandardEdition.id == Certificate.edition_id)
+            .options(load_only(*_CERT_COLUMNS))
+            .where(Certificate.lgo_id.in_(lgo_ids))):
+        if (certificate.lgo_id, certificate.standard_code) in wanted:
+            certificates.append(certificate)
+            hashes[certificate.edition_id] = content_hash
+    levels = edition_levels(connection, hashes, hashes=hashes)
     grouped: dict[tuple[int, str], list[Certificate]] = defaultdict(list)
     for cert in certificates:
         grouped[(cert.lgo_id, cert.standard_code)].append(cert)
@@ -176,6 +185,7 @@ def refresh_standards(session: Session, pairs: Iterable[tuple[int, str]], *,
         connection.execute(delete(table).where(table.c.lgo_id == lgo_id,
                                                table.c.standard_code == standard_code))
     _insert_rows(connection, table, rows)
+    return rows
 
 
 # -- Cells: the counts the dashboards read ---------------------------------------------------------
@@ -332,6 +342,9 @@ def _after_flush(session: Session, _context) -> None:
     if not affected:
         return
     connection = session.connection()
+    if not lgos:
+        _refresh_certified(session, connection, pairs)
+        return
     before = contributions(connection, affected)
     if lgos:
         refresh_lgos(session, lgos)
@@ -340,6 +353,39 @@ def _after_flush(session: Session, _context) -> None:
     after = contributions(connection, affected)
     after.subtract(before)
     if not apply_delta(connection, after):
+        session.info.setdefault(_STALE, set()).add("cells")
+
+
+def _refresh_certified(session: Session, connection, pairs: set[tuple[int, str]]) -> None:
+    """``_after_flush`` when only certificates changed (an issuance, a revocation): the LGOs'
+    own rows stay, so the population cells do not move, and the certified cells move by the
+    numerator rows that went and came, each counted in the cell of its LGO's year (as
+    ``contributions`` counts it). One read of the LGOs' years with their old rows of these
+    standards instead of four counts."""
+    y, s = KpiLgoYear.__table__, KpiLgoStandardYear.__table__
+    delta: Counter = Counter()
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        lgo_ids = sorted({lgo_id for lgo_id, _ in chunk})
+        codes = sorted({code for _, code in chunk})
+        years: dict[tuple[int, int], tuple[int, str]] = {}
+        for lgo_id, fy, province, lgo_type, code, position in connection.execute(
+                select(y.c.lgo_id, y.c.fiscal_year, y.c.province_id, y.c.lgo_type,
+                       s.c.standard_code, s.c.level_position)
+                .select_from(y.outerjoin(s, and_(s.c.lgo_id == y.c.lgo_id,
+                                                 s.c.fiscal_year == y.c.fiscal_year,
+                                                 s.c.standard_code.in_(codes))))
+                .where(y.c.lgo_id.in_(lgo_ids))):
+            years[(lgo_id, fy)] = (province, str(lgo_type))
+            if code is not None and (lgo_id, code) in pairs:
+                delta[(fy, province, str(lgo_type), code, position)] -= 1
+        for row in refresh_standards(session, chunk):
+            year = years.get((row["lgo_id"], row["fiscal_year"]))
+            if year is not None:
+                delta[(row["fiscal_year"], *year, row["standard_code"],
+                       row["level_position"])] += 1
+    if not apply_delta(connection, delta):
         session.info.setdefault(_STALE, set()).add("cells")
 
 

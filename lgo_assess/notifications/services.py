@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import lazyload
 
 from lgo_assess.accounts.models import RoleGrant, User
 from lgo_assess.core.audit import record
@@ -32,9 +33,12 @@ DELIVERY_BATCH = 200
 
 def users_with_role(*roles: Role, lgo_id: int | None = None, province_id: int | None = None
                     ) -> list[User]:
-    """Enabled users holding one of ``roles`` (for the LGO or province given), by id."""
+    """Enabled users holding one of ``roles`` (for the LGO or province given), by id. Their
+    role grants are not read with them (``User.grants`` is selectin by default): recipients
+    need an address and a language, not their roles."""
     query = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-             .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True)))
+             .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+             .options(lazyload(User.grants)))
     if lgo_id is not None:
         query = query.where(RoleGrant.lgo_id == lgo_id)
     if province_id is not None:
