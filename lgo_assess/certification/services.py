@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from lgo_assess.assessments import services as assessments
 from lgo_assess.assessments.models import Assessment, Cycle
@@ -87,11 +87,14 @@ def _check_approver(actor) -> None:
 def _load_what_a_decision_prints(assessment: Assessment) -> None:
     """Read in one statement what deciding reads next, one lazy load each otherwise: the LGO
     with its province and district (notifications, the certificate's address), the edition
-    with its standard, the cycle with its deadline extensions (the notification's due date).
-    Relationships the caller has already loaded are left as they are."""
+    with its standard (not its document: ``edition_of`` keeps the parsed edition per process,
+    and reads it only the first time), the cycle with its deadline extensions (the
+    notification's due date). Relationships the caller has already loaded are left as they
+    are."""
     db.session.execute(select(Assessment).where(Assessment.id == assessment.id).options(
         joinedload(Assessment.lgo).joinedload(Lgo.province),
         joinedload(Assessment.lgo).joinedload(Lgo.district),
+        joinedload(Assessment.edition).defer(StandardEdition.document),
         joinedload(Assessment.edition).joinedload(StandardEdition.standard),
         joinedload(Assessment.cycle).joinedload(Cycle.extensions))).unique().all()
 

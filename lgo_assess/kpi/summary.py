@@ -29,7 +29,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Iterable
 
-from sqlalchemy import and_, delete, event, func, insert, inspect, literal, select, update
+from sqlalchemy import (and_, delete, event, func, insert, inspect, literal, null, select,
+                        union_all, update)
 from sqlalchemy.orm import Session, load_only
 
 from lgo_assess.certification.models import Certificate
@@ -360,8 +361,9 @@ def _refresh_certified(session: Session, connection, pairs: set[tuple[int, str]]
     """``_after_flush`` when only certificates changed (an issuance, a revocation): the LGOs'
     own rows stay, so the population cells do not move, and the certified cells move by the
     numerator rows that went and came, each counted in the cell of its LGO's year (as
-    ``contributions`` counts it). One read of the LGOs' years with their old rows of these
-    standards instead of four counts."""
+    ``contributions`` counts it). One read of the LGOs' years and their old rows of these
+    standards instead of four counts; a pair without old rows (an LGO's first certificate
+    of a standard) has nothing to delete."""
     y, s = KpiLgoYear.__table__, KpiLgoStandardYear.__table__
     delta: Counter = Counter()
     ordered = sorted(pairs)
@@ -370,17 +372,25 @@ def _refresh_certified(session: Session, connection, pairs: set[tuple[int, str]]
         lgo_ids = sorted({lgo_id for lgo_id, _ in chunk})
         codes = sorted({code for _, code in chunk})
         years: dict[tuple[int, int], tuple[int, str]] = {}
-        for lgo_id, fy, province, lgo_type, code, position in connection.execute(
+        old: list[tuple[int, int, str, int]] = []
+        for lgo_id, fy, province, lgo_type, code, position in connection.execute(union_all(
                 select(y.c.lgo_id, y.c.fiscal_year, y.c.province_id, y.c.lgo_type,
-                       s.c.standard_code, s.c.level_position)
-                .select_from(y.outerjoin(s, and_(s.c.lgo_id == y.c.lgo_id,
-                                                 s.c.fiscal_year == y.c.fiscal_year,
-                                                 s.c.standard_code.in_(codes))))
-                .where(y.c.lgo_id.in_(lgo_ids))):
-            years[(lgo_id, fy)] = (province, str(lgo_type))
-            if code is not None and (lgo_id, code) in pairs:
-                delta[(fy, province, str(lgo_type), code, position)] -= 1
-        for row in refresh_standards(session, chunk):
+                       null().label("standard_code"), null().label("level_position"))
+                .where(y.c.lgo_id.in_(lgo_ids)),
+                select(s.c.lgo_id, s.c.fiscal_year, null(), null(), s.c.standard_code,
+                       s.c.level_position)
+                .where(s.c.lgo_id.in_(lgo_ids), s.c.standard_code.in_(codes)))):
+            if code is None:
+                years[(lgo_id, fy)] = (province, str(lgo_type))
+            elif (lgo_id, code) in pairs:
+                old.append((lgo_id, fy, code, position))
+        for lgo_id, fy, code, position in old:
+            year = years.get((lgo_id, fy))
+            if year is not None:
+                delta[(fy, *year, code, position)] -= 1
+        for lgo_id, code in sorted({(lgo_id, code) for lgo_id, _, code, _ in old}):
+            connection.execute(delete(s).where(s.c.lgo_id == lgo_id, s.c.standard_code == code))
+        for row in refresh_standards(session, chunk, clear=False):
             year = years.get((row["lgo_id"], row["fiscal_year"]))
             if year is not None:
                 delta[(row["fiscal_year"], *year, row["standard_code"],
