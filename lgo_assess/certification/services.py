@@ -15,11 +15,12 @@ import secrets
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
+import functools
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from lgo_assess.assessments import services as assessments
@@ -91,12 +92,19 @@ def _load_what_a_decision_prints(assessment: Assessment) -> None:
     and reads it only the first time), the cycle with its deadline extensions (the
     notification's due date). Relationships the caller has already loaded are left as they
     are."""
-    db.session.execute(select(Assessment).where(Assessment.id == assessment.id).options(
+    db.session.execute(_decision_reads(), {"id": assessment.id}).unique().all()
+
+
+@functools.cache
+def _decision_reads():
+    """``_load_what_a_decision_prints``'s statement, built once (at its first use, when every
+    mapper is configured)."""
+    return select(Assessment).where(Assessment.id == bindparam("id")).options(
         joinedload(Assessment.lgo).joinedload(Lgo.province),
         joinedload(Assessment.lgo).joinedload(Lgo.district),
         joinedload(Assessment.edition).defer(StandardEdition.document),
         joinedload(Assessment.edition).joinedload(StandardEdition.standard),
-        joinedload(Assessment.cycle).joinedload(Cycle.extensions))).unique().all()
+        joinedload(Assessment.cycle).joinedload(Cycle.extensions))
 
 
 def decide(assessment: Assessment, outcome: DecisionOutcome, *, reason: str | None = None,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Iterable
 
 from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from lgo_assess.accounts.models import RoleGrant, User
@@ -63,15 +64,22 @@ def lgo_members_and_provincial_officers(lgo_id: int, province_id: int
     moves of an assessment tell both)."""
     members: dict[int, User] = {}
     officers: dict[int, User] = {}
-    for user, role in db.session.execute(
-            select(User, RoleGrant.role).join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(User.is_enabled.is_(True),
-                   or_(and_(RoleGrant.role.in_(LGO_STAFF_ROLES), RoleGrant.lgo_id == lgo_id),
-                       and_(RoleGrant.role == Role.PROVINCIAL_OFFICER,
-                            RoleGrant.province_id == province_id)))
-            .options(lazyload(User.grants)).order_by(User.id)):
+    for user, role in db.session.execute(_staff_and_officers_statement(),
+                                         {"lgo_id": lgo_id, "province_id": province_id}):
         (officers if role == Role.PROVINCIAL_OFFICER else members).setdefault(user.id, user)
     return list(members.values()), list(officers.values())
+
+
+@cache
+def _staff_and_officers_statement():
+    """Built once: it runs at almost every move of an assessment."""
+    return (select(User, RoleGrant.role).join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(User.is_enabled.is_(True),
+                   or_(and_(RoleGrant.role.in_(LGO_STAFF_ROLES),
+                            RoleGrant.lgo_id == bindparam("lgo_id")),
+                       and_(RoleGrant.role == Role.PROVINCIAL_OFFICER,
+                            RoleGrant.province_id == bindparam("province_id"))))
+            .options(lazyload(User.grants)).order_by(User.id))
 
 
 # -- Writing --------------------------------------------------------------------------------------
