@@ -127,8 +127,7 @@ def _centred(canvas, y: float, text: str, *, font=FONT, size=16, width=640.0, le
     """Draw ``text`` centred, wrapped to ``width``; returns the baseline below the last line."""
     leading = leading or size * 1.45
     canvas.setFillColor(colour)
-    lines = (balanced_lines if balance else wrap_lines)(text, font, size, width)
-    for line in lines:
+    for line in _wrapped(text, font, size, width, balance):
         draw_thai(canvas, PAGE[0] / 2, y, line, font=font, size=size, align="centre")
         y -= leading
     return y
@@ -154,9 +153,17 @@ LINE_STEP = 1.4                    # baselines of one wrapped item, in ems: room
 MIN_GAP_SCALE = 0.6                # how far the gaps between items may close up
 
 
-def _lines_of(item: _Text, size: float, width: float) -> list[str]:
-    wrap = balanced_lines if item.balance else wrap_lines
-    return wrap(item.text, item.font, size, width)
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, font: str, size: float, width: float, balance: bool
+             ) -> tuple[str, ...]:
+    """``text``'s lines, remembered: most of a certificate's text (the headings, the
+    standard, the level, the dates) is the same on every one, and wrapping depends on
+    nothing else (the fonts are fixed)."""
+    return tuple((balanced_lines if balance else wrap_lines)(text, font, size, width))
+
+
+def _lines_of(item: _Text, size: float, width: float) -> tuple[str, ...]:
+    return _wrapped(item.text, item.font, size, width, item.balance)
 
 
 def layout_body(items: list[_Text], width: float, available: float):
