@@ -380,8 +380,7 @@ def _after_flush(session: Session, _context) -> None:
         _refresh_certified(session, connection, pairs)
         return
     before = contributions(connection, affected)
-    if lgos:
-        refresh_lgos(session, lgos)
+    refresh_lgos(session, lgos)
     if pairs:
         refresh_standards(session, pairs)
     after = contributions(connection, affected)
