@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from lgo_assess.assessments import services as assessments
 from lgo_assess.assessments.models import Assessment, Cycle
@@ -46,9 +46,12 @@ BANGKOK_PROVINCE = "10"
 # -- Separation of duties -------------------------------------------------------------------------
 
 def _guard(move, assessment: Assessment, actor) -> None:
-    """Whoever calls ``transition``: nobody who scored an assessment approves or rejects it."""
-    if move.name in ("approve", "reject") and getattr(actor, "id", None) in \
-            review_adapter.scorers_of(assessment):
+    """Whoever calls ``transition``: nobody who scored an assessment approves or rejects it.
+    The review's own guard refuses the same people in the same ``transition`` whenever it is
+    registered (importing the review package registers it, and this package imports it):
+    then this one does not ask the database a second time."""
+    if move.name in ("approve", "reject") and not review_adapter.review_refuses_scorers() \
+            and getattr(actor, "id", None) in review_adapter.scorers_of(assessment):
         raise Forbidden(_l("You scored this assessment, so you may not decide it: another DLA "
                            "approver must."))
 
@@ -98,8 +101,10 @@ def _load_what_a_decision_prints(assessment: Assessment) -> None:
 @functools.cache
 def _decision_reads():
     """``_load_what_a_decision_prints``'s statement, built once (at its first use, when every
-    mapper is configured)."""
+    mapper is configured). The assessment itself is loaded already (``decide`` has read its
+    status), so only its key is selected again."""
     return select(Assessment).where(Assessment.id == bindparam("id")).options(
+        load_only(Assessment.id),
         joinedload(Assessment.lgo).joinedload(Lgo.province),
         joinedload(Assessment.lgo).joinedload(Lgo.district),
         joinedload(Assessment.edition).defer(StandardEdition.document),
