@@ -8,7 +8,9 @@ of issuing one certificate of a series at a time (each holds the lock for millis
 """
 from __future__ import annotations
 
-from sqlalchemy import case
+from functools import cache
+
+from sqlalchemy import bindparam, case
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -26,14 +28,20 @@ def next_number(series: str, fiscal_year: int, *, session=None) -> int:
     transaction ends and a waiting issuer then adds one to the committed value; on SQLite
     the statement takes the database's write lock."""
     session = session or db.session
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgres else sqlite_insert
-    statement = insert(NumberCounter).values(series=series, fiscal_year=fiscal_year,
+    return session.execute(_next_number_statement(session.get_bind().dialect.name),
+                           {"series": series, "fiscal_year": fiscal_year}).scalar_one()
+
+
+@cache
+def _next_number_statement(dialect: str):
+    """``next_number``'s upsert, built once per dialect (it runs twice per issuance)."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(NumberCounter).values(series=bindparam("series"),
+                                             fiscal_year=bindparam("fiscal_year"),
                                              last_value=1)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["series", "fiscal_year"],
         set_={"last_value": NumberCounter.last_value + 1}).returning(NumberCounter.last_value)
-    return session.execute(statement).scalar_one()
 
 
 def reserve_number(series: str, fiscal_year: int, value: int, *, session=None) -> None:

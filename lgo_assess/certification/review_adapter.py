@@ -54,6 +54,12 @@ def scorers_of(assessment: Assessment) -> set[int]:
     return set(review.scorers_of(assessment))
 
 
+def review_refuses_scorers() -> bool:
+    """True while the review's transition guard, which refuses an approval or rejection by
+    anyone in ``scorers_of``, is registered."""
+    return review._guard in assessments.TRANSITION_GUARDS
+
+
 def final_score_card(assessment: Assessment) -> scoring.ScoreCard:
     """The consensus score card, or the LGO's own when the team recorded no consensus."""
     if review.consensus_of(assessment):

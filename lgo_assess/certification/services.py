@@ -15,14 +15,16 @@ import secrets
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
+import functools
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from lgo_assess.assessments import services as assessments
-from lgo_assess.assessments.models import Assessment
+from lgo_assess.assessments.models import Assessment, Cycle
 from lgo_assess.assessments.states import AssessmentStatus
 from lgo_assess.certification import numbering, policies, review_adapter
 from lgo_assess.certification.models import (Certificate, CertificateStatus, Decision,
@@ -34,6 +36,7 @@ from lgo_assess.core.audit import record
 from lgo_assess.core.db import db, utcnow
 from lgo_assess.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from lgo_assess.core.thaidate import fiscal_year, today_bangkok
+from lgo_assess.criteria.models import StandardEdition
 from lgo_assess.registry.models import Lgo
 
 S = AssessmentStatus
@@ -43,9 +46,12 @@ BANGKOK_PROVINCE = "10"
 # -- Separation of duties -------------------------------------------------------------------------
 
 def _guard(move, assessment: Assessment, actor) -> None:
-    """Whoever calls ``transition``: nobody who scored an assessment approves or rejects it."""
-    if move.name in ("approve", "reject") and getattr(actor, "id", None) in \
-            review_adapter.scorers_of(assessment):
+    """Whoever calls ``transition``: nobody who scored an assessment approves or rejects it.
+    The review's own guard refuses the same people in the same ``transition`` whenever it is
+    registered (importing the review package registers it, and this package imports it):
+    then this one does not ask the database a second time."""
+    if move.name in ("approve", "reject") and not review_adapter.review_refuses_scorers() \
+            and getattr(actor, "id", None) in review_adapter.scorers_of(assessment):
         raise Forbidden(_l("You scored this assessment, so you may not decide it: another DLA "
                            "approver must."))
 
@@ -82,6 +88,30 @@ def _check_approver(actor) -> None:
         raise Forbidden(_l("Only a DLA approver may do this."))
 
 
+def _load_what_a_decision_prints(assessment: Assessment) -> None:
+    """Read in one statement what deciding reads next, one lazy load each otherwise: the LGO
+    with its province and district (notifications, the certificate's address), the edition
+    with its standard (not its document: ``edition_of`` keeps the parsed edition per process,
+    and reads it only the first time), the cycle with its deadline extensions (the
+    notification's due date). Relationships the caller has already loaded are left as they
+    are."""
+    db.session.execute(_decision_reads(), {"id": assessment.id}).unique().all()
+
+
+@functools.cache
+def _decision_reads():
+    """``_load_what_a_decision_prints``'s statement, built once (at its first use, when every
+    mapper is configured). The assessment itself is loaded already (``decide`` has read its
+    status), so only its key is selected again."""
+    return select(Assessment).where(Assessment.id == bindparam("id")).options(
+        load_only(Assessment.id),
+        joinedload(Assessment.lgo).joinedload(Lgo.province),
+        joinedload(Assessment.lgo).joinedload(Lgo.district),
+        joinedload(Assessment.edition).defer(StandardEdition.document),
+        joinedload(Assessment.edition).joinedload(StandardEdition.standard),
+        joinedload(Assessment.cycle).joinedload(Cycle.extensions))
+
+
 def decide(assessment: Assessment, outcome: DecisionOutcome, *, reason: str | None = None,
            actor, issue: bool = True, is_bulk: bool = False, today: date | None = None
            ) -> Decision:
@@ -91,6 +121,7 @@ def decide(assessment: Assessment, outcome: DecisionOutcome, *, reason: str | No
     if assessment.status != S.RECOMMENDED:
         raise Invalid(_l("Only an assessment recommended to DLA can be decided; this one is "
                          "%(status)s.", status=assessment.status.title))
+    _load_what_a_decision_prints(assessment)
     reason = (reason or "").strip() or None
     recommended = review_adapter.recommendation_of(assessment)
     if outcome == DecisionOutcome.APPROVED and not recommended.level_code:
@@ -109,13 +140,15 @@ def decide(assessment: Assessment, outcome: DecisionOutcome, *, reason: str | No
         computed_level_code=recommended.computed_level_code,
         score_percent=round(recommended.percent, 4), was_flagged=recommended.is_flagged,
         is_bulk=is_bulk, decided_by_id=actor.id)
+    decision.certificates = []      # a new decision has none: known, so never loaded later
     db.session.add(decision)
     db.session.flush()
     record(actor, f"decision.{outcome.value}", decision, reference=decision.reference,
            assessment_id=assessment.id, level=decision.result_level_code, reason=reason,
            bulk=is_bulk)
     if outcome == DecisionOutcome.APPROVED and issue and has_signing_key():
-        issue_certificate(decision, actor=actor, today=day)
+        # made just now, in this transaction: it has no certificate yet (nobody else sees it)
+        _issue_original(decision, actor=actor, today=day)
     return decision
 
 
@@ -304,6 +337,11 @@ def issue_certificate(decision: Decision, *, actor, today: date | None = None,
         raise Invalid(_l("Only a standing approval gets a certificate."))
     if original_certificate(decision) is not None:
         raise Conflict(_l("This decision already has its certificate."))
+    return _issue_original(decision, actor=actor, today=today, signer=signer)
+
+
+def _issue_original(decision: Decision, *, actor, today: date | None = None,
+                    signer: Signer | None = None) -> Certificate:
     issued_on = today or today_bangkok()
     months = decision.assessment.edition.certificate_validity_months
     certificate = _new_certificate(

@@ -71,13 +71,10 @@ def record(actor, action: str, obj=None, *, ip_address: str | None = None,
     or an ``(object_type, object_id)`` pair. "From where" is the client's address when a request
     is being served (behind ``TRUSTED_PROXIES``, the forwarded one); commands record none.
     Flushes; the caller's transaction commits it."""
-    session = db.session
+    session = db.session()
     if ip_address is None:
         ip_address = _client_address()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    prev = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    prev = _chain_tip(session)
     object_type, object_id = _object_ref(obj)
     event = AuditEvent(
         occurred_at=utcnow(),
@@ -88,12 +85,64 @@ def record(actor, action: str, obj=None, *, ip_address: str | None = None,
         object_id=object_id,
         details=json.loads(json.dumps(details, default=str)),
         ip_address=ip_address,
-        prev_hash=prev or GENESIS,
+        prev_hash=prev,
     )
     event.hash = _digest(event.prev_hash, event.payload())
     session.add(event)
     session.flush()
+    session.info[_TIP] = (_innermost(session), event.hash)
     return event
+
+
+# The hash of the event this transaction appended last: the next event of the same transaction
+# links to it without reading the table again (a decision records four events). Safe because
+# once a transaction has appended an event nobody else can append until it ends: on PostgreSQL
+# it holds the advisory lock, on SQLite the database's write lock (its INSERT took it). The tip
+# is kept with the transaction (or SAVEPOINT) that wrote it and trusted only while that one is
+# still the innermost: a new savepoint, a rollback to one, a commit or a rollback all read the
+# table afresh (and take the lock again), as does a bulk statement on the table itself.
+_TIP = "audit_chain_tip"
+
+
+def _innermost(session):
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _chain_tip(session) -> str:
+    """The hash the next event links to: the newest event's, under the lock that serialises
+    appends."""
+    tip = session.info.get(_TIP)
+    if tip is not None and tip[0] is _innermost(session) and tip[0] is not None:
+        return tip[1]
+    session.info.pop(_TIP, None)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    prev = session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    return prev or GENESIS
+
+
+def _forget_tip(session, transaction) -> None:
+    tip = session.info.get(_TIP)
+    if tip is not None and tip[0] is transaction:
+        del session.info[_TIP]
+
+
+def _forget_tip_on_bulk_write(state) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(
+            getattr(state.statement, "table", None), "name", None) == AuditEvent.__tablename__:
+        state.session.info.pop(_TIP, None)
+
+
+def _install_tip_listeners() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    if not event.contains(Session, "after_transaction_end", _forget_tip):
+        event.listen(Session, "after_transaction_end", _forget_tip)
+        event.listen(Session, "do_orm_execute", _forget_tip_on_bulk_write)
+
+
+_install_tip_listeners()
 
 
 def _client_address() -> str | None:

@@ -27,9 +27,11 @@ which the tests use as the oracle):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import cache
 from typing import Iterable
 
-from sqlalchemy import and_, delete, event, func, insert, inspect, literal, select, update
+from sqlalchemy import (and_, bindparam, delete, event, func, insert, inspect, literal, null,
+                        select, union_all, update)
 from sqlalchemy.orm import Session, load_only
 
 from lgo_assess.certification.models import Certificate
@@ -55,14 +57,17 @@ _LEVELS_BY_HASH: dict[str, tuple[str, ...]] = {}
 
 # -- Computing rows -------------------------------------------------------------------------------
 
-def edition_levels(connection, edition_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
-    """Result level codes, lowest first, of each edition."""
+def edition_levels(connection, edition_ids: Iterable[int], *,
+                   hashes: dict[int, str] | None = None) -> dict[int, tuple[str, ...]]:
+    """Result level codes, lowest first, of each edition (``hashes``: their content hashes,
+    when the caller has read them already)."""
     ids = sorted(set(edition_ids))
     if not ids:
         return {}
-    hashes = dict(connection.execute(
-        select(StandardEdition.id, StandardEdition.content_hash)
-        .where(StandardEdition.id.in_(ids))).all())
+    if hashes is None:
+        hashes = dict(connection.execute(
+            select(StandardEdition.id, StandardEdition.content_hash)
+            .where(StandardEdition.id.in_(ids))).all())
     missing = [i for i, h in hashes.items() if h not in _LEVELS_BY_HASH]
     if missing:
         for edition_id, document in connection.execute(
@@ -151,21 +156,67 @@ _CERT_COLUMNS = (Certificate.id, Certificate.lgo_id, Certificate.edition_id,
                  Certificate.superseded_at)
 
 
+# Statements run at every issuance, built once (building one costs more than running it on
+# SQLite); they are immutable, and the values are bound at each execution. The ORM one is
+# built at its first use, once every mapper is configured.
+@cache
+def _certificates_of_lgos():
+    return (select(Certificate, StandardEdition.content_hash)
+            .join(StandardEdition, StandardEdition.id == Certificate.edition_id)
+            .options(load_only(*_CERT_COLUMNS))
+            .where(Certificate.lgo_id.in_(bindparam("lgo_ids", expanding=True))))
+
+
+def _years_and_old_rows():
+    y, s = KpiLgoYear.__table__, KpiLgoStandardYear.__table__
+    lgo_ids, codes = bindparam("lgo_ids", expanding=True), bindparam("codes", expanding=True)
+    return union_all(
+        select(y.c.lgo_id, y.c.fiscal_year, y.c.province_id, y.c.lgo_type,
+               null().label("standard_code"), null().label("level_position"))
+        .where(y.c.lgo_id.in_(lgo_ids)),
+        select(s.c.lgo_id, s.c.fiscal_year, null(), null(), s.c.standard_code,
+               s.c.level_position)
+        .where(s.c.lgo_id.in_(lgo_ids), s.c.standard_code.in_(codes)))
+
+
+_YEARS_AND_OLD_ROWS = _years_and_old_rows()
+_CELL_COLUMNS = ("fiscal_year", "province_id", "lgo_type", "standard_code", "level_position")
+_CELL_UPSERTS: dict[str, object] = {}      # dialect name → the statement
+
+
+def _cell_upsert(dialect: str):
+    statement = _CELL_UPSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        table = KpiCell.__table__
+        statement = upsert(table)
+        statement = _CELL_UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=list(_CELL_COLUMNS),
+            set_={"lgo_count": table.c.lgo_count + statement.excluded.lgo_count})
+    return statement
+
+
 def refresh_standards(session: Session, pairs: Iterable[tuple[int, str]], *,
-                      clear: bool = True) -> None:
-    """Recompute the numerator rows of these (LGO, standard) pairs (all plan years)."""
+                      clear: bool = True) -> list[dict]:
+    """Recompute the numerator rows of these (LGO, standard) pairs (all plan years); returns
+    the rows written."""
     pairs = sorted({p for p in pairs if p[0] is not None and p[1]})
     if not pairs:
-        return
+        return []
     connection = session.connection()
     table = KpiLgoStandardYear.__table__
     lgo_ids = sorted({lgo_id for lgo_id, _ in pairs})
     wanted = set(pairs)
-    certificates = [c for c in session.execute(
-        select(Certificate).options(load_only(*_CERT_COLUMNS))
-        .where(Certificate.lgo_id.in_(lgo_ids))).scalars()
-        if (c.lgo_id, c.standard_code) in wanted]
-    levels = edition_levels(connection, {c.edition_id for c in certificates})
+    certificates, hashes = [], {}
+    for certificate, content_hash in session.execute(_certificates_of_lgos(),
+                                                     {"lgo_ids": lgo_ids}):
+        if (certificate.lgo_id, certificate.standard_code) in wanted:
+            certificates.append(certificate)
+            hashes[certificate.edition_id] = content_hash
+    levels = edition_levels(connection, hashes, hashes=hashes)
     grouped: dict[tuple[int, str], list[Certificate]] = defaultdict(list)
     for cert in certificates:
         grouped[(cert.lgo_id, cert.standard_code)].append(cert)
@@ -176,6 +227,7 @@ def refresh_standards(session: Session, pairs: Iterable[tuple[int, str]], *,
         connection.execute(delete(table).where(table.c.lgo_id == lgo_id,
                                                table.c.standard_code == standard_code))
     _insert_rows(connection, table, rows)
+    return rows
 
 
 # -- Cells: the counts the dashboards read ---------------------------------------------------------
@@ -212,18 +264,10 @@ def apply_delta(connection, delta: Counter) -> bool:
     updates of the cell, which then goes when it reaches zero. False when a decrease found no
     cell (the cells disagree with the rows: the caller rebuilds them)."""
     table = KpiCell.__table__
-    columns = ("fiscal_year", "province_id", "lgo_type", "standard_code", "level_position")
+    columns = _CELL_COLUMNS
     increases = [dict(zip(columns, key), lgo_count=n) for key, n in delta.items() if n > 0]
     if increases:
-        if connection.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        statement = upsert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(columns),
-            set_={"lgo_count": table.c.lgo_count + statement.excluded.lgo_count})
-        connection.execute(statement, increases)
+        connection.execute(_cell_upsert(connection.dialect.name), increases)
     consistent = True
     for key, n in delta.items():
         if n >= 0:
@@ -332,14 +376,53 @@ def _after_flush(session: Session, _context) -> None:
     if not affected:
         return
     connection = session.connection()
+    if not lgos:
+        _refresh_certified(session, connection, pairs)
+        return
     before = contributions(connection, affected)
-    if lgos:
-        refresh_lgos(session, lgos)
+    refresh_lgos(session, lgos)
     if pairs:
         refresh_standards(session, pairs)
     after = contributions(connection, affected)
     after.subtract(before)
     if not apply_delta(connection, after):
+        session.info.setdefault(_STALE, set()).add("cells")
+
+
+def _refresh_certified(session: Session, connection, pairs: set[tuple[int, str]]) -> None:
+    """``_after_flush`` when only certificates changed (an issuance, a revocation): the LGOs'
+    own rows stay, so the population cells do not move, and the certified cells move by the
+    numerator rows that went and came, each counted in the cell of its LGO's year (as
+    ``contributions`` counts it). One read of the LGOs' years and their old rows of these
+    standards instead of four counts; a pair without old rows (an LGO's first certificate
+    of a standard) has nothing to delete."""
+    s = KpiLgoStandardYear.__table__
+    delta: Counter = Counter()
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        lgo_ids = sorted({lgo_id for lgo_id, _ in chunk})
+        codes = sorted({code for _, code in chunk})
+        years: dict[tuple[int, int], tuple[int, str]] = {}
+        old: list[tuple[int, int, str, int]] = []
+        for lgo_id, fy, province, lgo_type, code, position in connection.execute(
+                _YEARS_AND_OLD_ROWS, {"lgo_ids": lgo_ids, "codes": codes}):
+            if code is None:
+                years[(lgo_id, fy)] = (province, str(lgo_type))
+            elif (lgo_id, code) in pairs:
+                old.append((lgo_id, fy, code, position))
+        for lgo_id, fy, code, position in old:
+            year = years.get((lgo_id, fy))
+            if year is not None:
+                delta[(fy, *year, code, position)] -= 1
+        for lgo_id, code in sorted({(lgo_id, code) for lgo_id, _, code, _ in old}):
+            connection.execute(delete(s).where(s.c.lgo_id == lgo_id, s.c.standard_code == code))
+        for row in refresh_standards(session, chunk, clear=False):
+            year = years.get((row["lgo_id"], row["fiscal_year"]))
+            if year is not None:
+                delta[(row["fiscal_year"], *year, row["standard_code"],
+                       row["level_position"])] += 1
+    if not apply_delta(connection, delta):
         session.info.setdefault(_STALE, set()).add("cells")
 
 

@@ -15,8 +15,9 @@ from lgo_assess.assessments.states import Transition
 from lgo_assess.core.db import db
 from lgo_assess.core.security import Role
 from lgo_assess.notifications import links
-from lgo_assess.notifications.services import (lgo_members, notify, provincial_officers,
-                                               users_with_role)
+from lgo_assess.notifications.services import (lgo_members,
+                                               lgo_members_and_provincial_officers, notify,
+                                               provincial_officers, users_with_role)
 
 # The review package adds the assessors of an assessment: (assessment) → users.
 ASSESSOR_PROVIDERS: list[Callable] = []
@@ -82,8 +83,14 @@ def on_transition(move: Transition, assessment: Assessment, actor) -> None:
     params = assessment_params(assessment, actor=actor, reason=reason)
     link = links.path_to("assessment", assessment_id=assessment.id)
     told: set[int] = {getattr(actor, "id", None)}
+    audiences = {}
+    if {"lgo", "province"} <= {audience for audience, _ in plan}:
+        audiences["lgo"], audiences["province"] = lgo_members_and_provincial_officers(
+            assessment.lgo_id, assessment.lgo.province_id)
     for audience, kind in plan:
-        users = [u for u in AUDIENCES[audience](assessment) if u.id not in told]
+        found = audiences[audience] if audience in audiences else \
+            AUDIENCES[audience](assessment)
+        users = [u for u in found if u.id not in told]
         told.update(u.id for u in users)
         notify(users, kind, params, link=link, actor=actor)
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Iterable
 
 from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import lazyload
 
 from lgo_assess.accounts.models import RoleGrant, User
 from lgo_assess.core.audit import record
@@ -32,9 +34,12 @@ DELIVERY_BATCH = 200
 
 def users_with_role(*roles: Role, lgo_id: int | None = None, province_id: int | None = None
                     ) -> list[User]:
-    """Enabled users holding one of ``roles`` (for the LGO or province given), by id."""
+    """Enabled users holding one of ``roles`` (for the LGO or province given), by id. Their
+    role grants are not read with them (``User.grants`` is selectin by default): recipients
+    need an address and a language, not their roles."""
     query = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-             .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True)))
+             .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+             .options(lazyload(User.grants)))
     if lgo_id is not None:
         query = query.where(RoleGrant.lgo_id == lgo_id)
     if province_id is not None:
@@ -43,11 +48,38 @@ def users_with_role(*roles: Role, lgo_id: int | None = None, province_id: int | 
 
 
 def lgo_members(lgo_id: int) -> list[User]:
-    return users_with_role(Role.LGO_EDITOR, Role.LGO_EXECUTIVE, lgo_id=lgo_id)
+    return users_with_role(*LGO_STAFF_ROLES, lgo_id=lgo_id)
 
 
 def provincial_officers(province_id: int) -> list[User]:
     return users_with_role(Role.PROVINCIAL_OFFICER, province_id=province_id)
+
+
+LGO_STAFF_ROLES = (Role.LGO_EDITOR, Role.LGO_EXECUTIVE)
+
+
+def lgo_members_and_provincial_officers(lgo_id: int, province_id: int
+                                        ) -> tuple[list[User], list[User]]:
+    """``lgo_members(lgo_id)`` and ``provincial_officers(province_id)`` in one query (most
+    moves of an assessment tell both)."""
+    members: dict[int, User] = {}
+    officers: dict[int, User] = {}
+    for user, role in db.session.execute(_staff_and_officers_statement(),
+                                         {"lgo_id": lgo_id, "province_id": province_id}):
+        (officers if role == Role.PROVINCIAL_OFFICER else members).setdefault(user.id, user)
+    return list(members.values()), list(officers.values())
+
+
+@cache
+def _staff_and_officers_statement():
+    """Built once: it runs at almost every move of an assessment."""
+    return (select(User, RoleGrant.role).join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(User.is_enabled.is_(True),
+                   or_(and_(RoleGrant.role.in_(LGO_STAFF_ROLES),
+                            RoleGrant.lgo_id == bindparam("lgo_id")),
+                       and_(RoleGrant.role == Role.PROVINCIAL_OFFICER,
+                            RoleGrant.province_id == bindparam("province_id"))))
+            .options(lazyload(User.grants)).order_by(User.id))
 
 
 # -- Writing --------------------------------------------------------------------------------------

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from lgo_assess.accounts.models import RoleGrant, User
@@ -841,8 +842,16 @@ def reopen_review(assessment: Assessment, *, actor) -> None:
 
 
 def recommendation_of(assessment: Assessment) -> Recommendation | None:
-    return db.session.execute(select(Recommendation).where(
-        Recommendation.assessment_id == assessment.id)).scalar_one_or_none()
+    """The team's recommendation, with who made it (read with it: the approver's page and the
+    decision show the name; the author's role grants load only if someone asks for them)."""
+    return db.session.execute(_recommendation_statement(),
+                              {"id": assessment.id}).scalar_one_or_none()
+
+
+@cache
+def _recommendation_statement():
+    return select(Recommendation).where(Recommendation.assessment_id == bindparam("id")).options(
+        joinedload(Recommendation.recommended_by).lazyload(User.grants))
 
 
 def recommend(assessment: Assessment, outcome: RecommendationOutcome,
@@ -885,14 +894,20 @@ def recommend(assessment: Assessment, outcome: RecommendationOutcome,
 def scorers_of(assessment: Assessment) -> set[int]:
     """Everyone who scored the assessment: its assessors (own scores), the lead who recorded
     the consensus and whoever recommended. None of them may also decide it."""
-    ids = set(db.session.execute(select(AssessorScore.assessor_id).where(
-        AssessorScore.assessment_id == assessment.id)).scalars())
-    ids |= set(db.session.execute(select(ConsensusScore.lead_id).where(
-        ConsensusScore.assessment_id == assessment.id)).scalars())
-    ids |= set(db.session.execute(select(Recommendation.recommended_by_id).where(
-        Recommendation.assessment_id == assessment.id)).scalars())
+    ids = set(db.session.execute(_scorers_statement(), {"id": assessment.id}).scalars())
     ids.discard(None)
     return ids
+
+
+@cache
+def _scorers_statement():
+    """``scorers_of``'s one query, built once (each decision runs it twice: both guards)."""
+    assessment_id = bindparam("id")
+    return union(
+        select(AssessorScore.assessor_id).where(AssessorScore.assessment_id == assessment_id),
+        select(ConsensusScore.lead_id).where(ConsensusScore.assessment_id == assessment_id),
+        select(Recommendation.recommended_by_id).where(
+            Recommendation.assessment_id == assessment_id))
 
 
 # -- Calibration --------------------------------------------------------------------------------

@@ -3,13 +3,20 @@
 The database itself refuses UPDATE and DELETE on ``audit_events`` (triggers, from migration
 f1604266971f; TRUNCATE too on PostgreSQL). Someone who can drop those triggers (the database
 owner) can still edit rows: ``flask audit verify`` then names the first broken event."""
+import threading
+import time
+
+import flask_migrate
 import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from lgo_assess.core.audit import GENESIS, AuditEvent, record, verify_chain
 from lgo_assess.core.db import db
+from lgo_assess import create_app
+from tests.conftest import make_test_config
 from tests.factories import make_user
+from tests.scratch_db import scratch_database, session_of_its_own
 
 
 def _three_events():
@@ -125,3 +132,54 @@ def test_flask_audit_verify_fails_when_the_newest_event_is_rehashed_but_its_link
     db.session.expire_all()
     report = verify_chain()
     assert report.broken_at == events[2].id and "link" in report.reason
+
+
+def test_two_writers_at_once_keep_one_chain(database_url, tmp_path):
+    """Two transactions append two events each, the second starting while the first is between
+    its events: it waits for the first to commit (the advisory lock on PostgreSQL, the write
+    lock on SQLite) and links to the first's last event, so the log stays one chain. (Each
+    transaction's second event links to its first without reading the table again.)"""
+    url, drop = scratch_database(database_url, tmp_path, "audit_chain")
+    app = create_app(make_test_config(tmp_path / "instance", url))
+    first_written, errors = threading.Event(), []
+
+    def writer(name: str, wait_for: threading.Event | None, pause: float) -> None:
+        try:
+            if wait_for is not None:
+                wait_for.wait(10)
+            # a POST, as a form submission is: on SQLite its transaction begins IMMEDIATE
+            with app.test_request_context("/", method="POST"):
+                record(None, f"test.{name}1")
+                first_written.set()
+                time.sleep(pause)              # the other writer arrives meanwhile
+                record(None, f"test.{name}2")
+                db.session.commit()
+                db.session.remove()
+        except Exception as error:           # reported below, with the thread's failure
+            errors.append(error)
+
+    with session_of_its_own():
+        try:
+            with app.app_context():
+                flask_migrate.upgrade()
+                db.session.remove()
+            threads = [threading.Thread(target=writer, args=("a", None, 0.5)),
+                       threading.Thread(target=writer, args=("b", first_written, 0.0))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert not errors, errors
+            with app.app_context():
+                chain = db.session.execute(select(AuditEvent).where(
+                    AuditEvent.action.like("test.%")).order_by(AuditEvent.id)).scalars().all()
+                assert [e.action for e in chain] == ["test.a1", "test.a2", "test.b1", "test.b2"]
+                for before, after in zip(chain, chain[1:]):
+                    assert after.prev_hash == before.hash
+                assert verify_chain().ok
+                db.session.remove()
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            drop()

@@ -151,3 +151,24 @@ def test_the_fast_qr_code_is_module_for_module_the_one_segno_makes():
             want = segno.make(data, error="m", micro=False, boost_error=False)
             assert [bytes(row) for row in pdf.qr_matrix(data)] == \
                 [bytes(row) for row in want.matrix], (length, want.version, want.mask)
+
+
+def test_the_replayed_default_emblem_is_the_drawn_one_operator_for_operator():
+    """The default emblem is drawn once per process and size and then replayed: the page gets
+    the operators and the transparency state drawing it there gives, under the same name."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    def page(draw):
+        canvas = Canvas(io.BytesIO(), pagesize=pdf.PAGE, invariant=1)
+        pdf.draw_border(canvas)
+        draw(canvas)
+        return canvas._code, canvas._extgstate.getState(), canvas._doc._pdfVersion
+
+    for size, (cx, cy) in ((76, (421, 513)), (58, (421, 523))):
+        drawn = page(lambda canvas: pdf.draw_default_emblem(canvas, cx, cy, size / 2))
+        replayed = page(lambda canvas: pdf.draw_emblem(canvas, cx, cy, size, None))
+        assert replayed[0] == drawn[0]
+        assert replayed[1].format(None) == drawn[1].format(None)
+        assert replayed[2] == drawn[2]
