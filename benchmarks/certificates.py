@@ -3,10 +3,11 @@
 Issuance = ``certification.services.decide`` on a recommended assessment (the decision row, the
 serial and reference numbers, the signed payload, the certificate row, four audit events, the
 notifications and the KPI summary), then the certificate's PDF rendered from the stored payload
-(``render_certificate_pdf``: shaped Thai, the QR code, the embedded signed payload) and the
-commit, one certificate after another in one process. The PDF alone is ``pdf.build_certificate_pdf`` for a fresh signed payload (a different
-serial, name and address each time, so nothing is served from a cache of a previous one). The
-floor is a one-page ReportLab PDF with one line of text, measured in the same run.
+(``render_certificate_pdf``: shaped Thai, the QR code, the embedded signed payload) and the commit,
+one certificate after another in one process. The PDF alone is ``pdf.build_certificate_pdf`` for a
+fresh signed payload (a different serial, name and address each time, so nothing is served from a
+cache of a previous one). The floor is a one-page ReportLab PDF with one line of text, measured in
+the same run.
 
 Target (issue #10): >= 40 certificates/s on one core. Rates are 1000 / the median time of one
 certificate; the p95 column is the rate at the p95 time (the slow end). Each figure is given
