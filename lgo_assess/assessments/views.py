@@ -65,14 +65,14 @@ def _edition_without_document():
 def get_assessment_for(user, assessment_id: int, *, for_page: bool = True) -> Assessment:
     """The assessment with everything the workspace reads, loaded in a fixed number of queries,
     if ``user`` is a member of its LGO (403 otherwise). ``for_page=False`` (an autosave) leaves
-    out what only the page shows: the evidence cited. Who saved an answer is not loaded: no
+    out what only the page shows: the LGO and the evidence cited. Who saved an answer is not loaded: no
     page shows it but the conflict's payload, which reads it with the stored answer."""
     if not 0 < assessment_id <= services.MAX_ID:
         raise NotFound()
     options = [joinedload(Assessment.cycle).selectinload(Cycle.extensions),
-               joinedload(Assessment.lgo), _edition_without_document()]
+               _edition_without_document()]
     if for_page:
-        options += [selectinload(Assessment.responses),
+        options += [joinedload(Assessment.lgo), selectinload(Assessment.responses),
                     selectinload(Assessment.evidence_links).joinedload(EvidenceLink.item)]
     else:
         options.append(selectinload(Assessment.responses))
