@@ -180,6 +180,40 @@ def test_a_spool_written_out_of_order_is_copied_and_hashed_from_its_content(tmp_
     assert not spool.path.exists()                       # not taken over: removed on close
 
 
+def test_a_spool_read_while_being_written_holds_every_byte_and_keeps_its_hash(tmp_path):
+    """Batches are hashed and written in a worker thread: any other use of the file waits for
+    them, so a reader in the middle sees every byte written so far, in order."""
+    store = BlobStore(tmp_path)
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    spool = store.spool()
+    middle = 2 * 1024 * 1024 + 65536
+    for start in range(0, middle, 65536):
+        spool.write(data[start:start + 65536])
+    assert spool.tell() == middle
+    spool.seek(0)
+    assert spool.read() == data[:middle]                 # the position is back at the end
+    for start in range(middle, len(data), 65536):
+        spool.write(data[start:start + 65536])
+    staged = store.stage(spool)
+    assert staged.path == spool.path
+    assert (staged.sha256, staged.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    spool.close()
+
+
+def test_a_spool_keeps_the_bytes_as_they_were_when_written(tmp_path):
+    store = BlobStore(tmp_path)
+    spool = store.spool()
+    buffer = bytearray(b"a" * 4096)
+    spool.write(buffer)
+    buffer[:] = b"b" * 4096                               # the caller reuses its buffer
+    spool.write(memoryview(buffer))
+    staged = store.stage(spool)
+    expected = b"a" * 4096 + b"b" * 4096
+    assert staged.sha256 == hashlib.sha256(expected).hexdigest()
+    spool.close()
+    assert store.commit(staged).read_bytes() == expected
+
+
 def test_a_spool_larger_than_the_limit_is_refused_and_removed(tmp_path):
     store = BlobStore(tmp_path)
     spool = store.spool()
