@@ -117,10 +117,12 @@ class HashingSpool:
 
     def _store(self, batch: list[bytes]) -> None:
         """Hash and write one batch (in a worker thread, or the request's in ``_settle``)."""
-        for piece in batch:
-            self._digest.update(piece)
-            self._file.write(piece)
-            self._written += len(piece)
+        # One piece of 1 MiB rather than 16 of 64 KiB: the copy costs less than taking the GIL
+        # back after each hash and write, which keeps the request's thread waiting.
+        data = batch[0] if len(batch) == 1 else b"".join(batch)
+        self._digest.update(data)
+        self._file.write(data)
+        self._written += len(data)
         if self._written - self._writeback_from >= WRITEBACK_STEP:
             self._file.flush()
             _start_writeback(self._file.fileno(), self._writeback_from,
