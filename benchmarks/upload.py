@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -109,6 +110,43 @@ def floor_write(source: Path, target: Path) -> tuple[float, float]:
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     target.unlink()
     return elapsed, cpu
+
+
+RECEIVER = r"""
+import os, socket, sys
+target, size = sys.argv[1], int(sys.argv[2])
+listener = socket.create_server(("127.0.0.1", 0))
+print(listener.getsockname()[1], flush=True)
+connection, _ = listener.accept()
+buffer = memoryview(bytearray(1024 * 1024))
+with connection, open(target, "wb") as out:
+    left = size
+    while left > 0 and (n := connection.recv_into(buffer, min(left, len(buffer)))):
+        out.write(buffer[:n])
+        left -= n
+    out.flush()
+    os.fsync(out.fileno())
+    connection.sendall(b"ok")
+"""
+
+
+def socket_floor(source: Path, target: Path) -> float:
+    """Wall seconds to move ``source``'s bytes over a fresh loopback TCP connection (sent with
+    ``sendfile``, as the upload is) to another process that writes them to a file in 1 MiB
+    pieces and fsyncs it: what any upload of these bytes costs on this machine before the
+    server parses, hashes or checks anything. Informational: the issue's floor
+    (``floor_write``) does not move the bytes over a socket."""
+    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(target),
+                                 str(source.stat().st_size)], stdout=subprocess.PIPE, text=True)
+    port = int(receiver.stdout.readline())
+    started = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port)) as sender, open(source, "rb") as data:
+        sender.sendfile(data)
+        assert sender.recv(2) == b"ok", "the receiver did not store the bytes"
+    elapsed = time.perf_counter() - started
+    receiver.wait(timeout=60)
+    target.unlink()
+    return elapsed
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -232,11 +270,12 @@ def _measure_size(ctx: Context, database: str, url: str, instance: Path, lgo_id:
             write_file(path, size, tag)
             files.append(path)
         server.upload(lgo_id, files[0])                 # warm-up: imports, first blob folder
-        floors, floor_cpus, times, peaks, cpus = [], [], [], [], []
+        floors, floor_cpus, socket_floors, times, peaks, cpus = [], [], [], [], [], []
         for path in files[1:]:
             wall, cpu = floor_write(path, instance / "floor.bin")
             floors.append(wall)
             floor_cpus.append(cpu)
+            socket_floors.append(socket_floor(path, instance / "floor.bin"))
             elapsed, peak, cpu = server.upload(lgo_id, path)
             times.append(elapsed)
             peaks.append(peak)
@@ -255,6 +294,11 @@ def _measure_size(ctx: Context, database: str, url: str, instance: Path, lgo_id:
         Result(f"upload {label}: throughput", database, "MB/s", rate, slowest, floor=floor,
                floor_label="write + fsync", target=">= 50% of floor",
                met=rate >= 0.5 * floor, note="(wall; p95 column: slowest round)"),
+        Result(f"upload {label}: throughput against receiving the bytes", database, "MB/s",
+               rate, slowest, floor=megabytes / median(socket_floors),
+               floor_label="loopback TCP + write + fsync",
+               note="(informational: the same upload against a floor that also moves the "
+                    "bytes over a socket, which every upload must)"),
         Result(f"upload {label}: MB per CPU second of the server", database, "MB/s", cpu_rate,
                floor=cpu_floor, floor_label="write + fsync per CPU second",
                note="(the server process's user + system time, from /proc)"),
