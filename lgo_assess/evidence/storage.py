@@ -12,8 +12,8 @@ file: the form parser writes each uploaded file into a ``HashingSpool`` in ``tmp
 the bytes as they are written (in a worker thread, while the next ones are parsed) and starts
 their writeback to disk as it goes, so staging it is a short fsync, not a second copy
 (``os.replace`` is atomic on one filesystem; the directory is fsynced so the rename survives a
-power cut). A crash at any point leaves at worst a stray ``.part`` file or a blob no row points to, never a partial file under a
-content address; ``sweep`` removes both.
+power cut). A crash at any point leaves at worst a stray ``.part`` file or a blob no row points
+to, never a partial file under a content address; ``sweep`` removes both.
 """
 from __future__ import annotations
 
@@ -88,11 +88,13 @@ class HashingSpool:
         self._batch: list[bytes] = []
         self._batch_size = 0
         self._in_flight: Future | None = None
+        self._failure: BaseException | None = None  # a batch's write failed: raised again
         self._written = 0           # bytes the batches wrote (worker side)
         self._writeback_from = 0    # the first byte not yet handed to writeback
         self.taken = False
 
     def write(self, data) -> int:
+        self._raise_failure()
         if self._streaming:
             data = bytes(data)      # the caller may reuse a bytearray or memoryview; a
             self._batch.append(data)    # bytes object is not copied
@@ -112,8 +114,19 @@ class HashingSpool:
         batch, self._batch, self._batch_size = self._batch, [], 0
         in_flight, self._in_flight = self._in_flight, None
         if in_flight is not None:
-            in_flight.result()              # one batch in flight; its error is raised here
+            self._wait(in_flight)           # one batch in flight at a time
         self._in_flight = _workers().submit(self._store, batch)
+
+    def _wait(self, in_flight: Future) -> None:
+        try:
+            in_flight.result()
+        except BaseException as failure:
+            self._failure = failure         # bytes are missing: every later use fails too
+            raise
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
 
     def _store(self, batch: list[bytes]) -> None:
         """Hash and write one batch (in a worker thread, or the request's in ``_settle``)."""
@@ -132,15 +145,20 @@ class HashingSpool:
     def _settle(self) -> None:
         """Wait for the batch in flight and write the one being gathered: the file then holds
         every byte written so far, and its position is at their end."""
+        self._raise_failure()
         if not self._streaming:
             return
         self._streaming = False
         in_flight, self._in_flight = self._in_flight, None
         batch, self._batch, self._batch_size = self._batch, [], 0
         if in_flight is not None:
-            in_flight.result()
+            self._wait(in_flight)
         if batch:
-            self._store(batch)
+            try:
+                self._store(batch)
+            except BaseException as failure:
+                self._failure = failure
+                raise
 
     def digest(self) -> tuple[str, int] | None:
         """(SHA-256, size) of the whole file if every byte went through ``write`` in order."""
@@ -153,8 +171,8 @@ class HashingSpool:
     def close(self) -> None:
         try:
             self._settle()
-        except OSError:
-            pass                    # a write failed (disk full): the file is dropped anyway
+        except Exception:  # noqa: S110 - a write failed (disk full): the file goes anyway
+            pass
         finally:
             self._file.close()
             if not self.taken:

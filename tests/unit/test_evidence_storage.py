@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import resource
+import signal
 import time
 import tracemalloc
 
@@ -212,6 +214,30 @@ def test_a_spool_keeps_the_bytes_as_they_were_when_written(tmp_path):
     assert staged.sha256 == hashlib.sha256(expected).hexdigest()
     spool.close()
     assert store.commit(staged).read_bytes() == expected
+
+
+def test_a_spool_whose_worker_cannot_write_fails_every_later_use_and_leaves_nothing(tmp_path):
+    """A batch written by the worker thread fails (here: a real file size limit, EFBIG): the
+    error reaches the request's thread, no later use of the spool pretends the file is whole,
+    and closing it removes the file."""
+    store = BlobStore(tmp_path)
+    spool = store.spool()
+    piece = os.urandom(65536)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, old_limit[1]))
+    try:
+        with pytest.raises(OSError):
+            for _ in range(64):                          # 4 MiB: several batches
+                spool.write(piece)
+            spool.seek(0)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    with pytest.raises(OSError):
+        store.stage(spool)
+    spool.close()
+    assert list(store.temp_dir.iterdir()) == []
 
 
 def test_a_spool_larger_than_the_limit_is_refused_and_removed(tmp_path):
