@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import resource
+import signal
 import time
 import tracemalloc
 
@@ -178,6 +180,64 @@ def test_a_spool_written_out_of_order_is_copied_and_hashed_from_its_content(tmp_
     assert staged.sha256 == hashlib.sha256(b"%PDF-1.7 first draft").hexdigest()
     spool.close()
     assert not spool.path.exists()                       # not taken over: removed on close
+
+
+def test_a_spool_read_while_being_written_holds_every_byte_and_keeps_its_hash(tmp_path):
+    """Batches are hashed and written in a worker thread: any other use of the file waits for
+    them, so a reader in the middle sees every byte written so far, in order."""
+    store = BlobStore(tmp_path)
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    spool = store.spool()
+    middle = 2 * 1024 * 1024 + 65536
+    for start in range(0, middle, 65536):
+        spool.write(data[start:start + 65536])
+    assert spool.tell() == middle
+    spool.seek(0)
+    assert spool.read() == data[:middle]                 # the position is back at the end
+    for start in range(middle, len(data), 65536):
+        spool.write(data[start:start + 65536])
+    staged = store.stage(spool)
+    assert staged.path == spool.path
+    assert (staged.sha256, staged.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    spool.close()
+
+
+def test_a_spool_keeps_the_bytes_as_they_were_when_written(tmp_path):
+    store = BlobStore(tmp_path)
+    spool = store.spool()
+    buffer = bytearray(b"a" * 4096)
+    spool.write(buffer)
+    buffer[:] = b"b" * 4096                               # the caller reuses its buffer
+    spool.write(memoryview(buffer))
+    staged = store.stage(spool)
+    expected = b"a" * 4096 + b"b" * 4096
+    assert staged.sha256 == hashlib.sha256(expected).hexdigest()
+    spool.close()
+    assert store.commit(staged).read_bytes() == expected
+
+
+def test_a_spool_whose_worker_cannot_write_fails_every_later_use_and_leaves_nothing(tmp_path):
+    """A batch written by the worker thread fails (here: a real file size limit, EFBIG): the
+    error reaches the request's thread, no later use of the spool pretends the file is whole,
+    and closing it removes the file."""
+    store = BlobStore(tmp_path)
+    spool = store.spool()
+    piece = os.urandom(65536)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, old_limit[1]))
+    try:
+        with pytest.raises(OSError):
+            for _ in range(64):                          # 4 MiB: several batches
+                spool.write(piece)
+            spool.seek(0)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    with pytest.raises(OSError):
+        store.stage(spool)
+    spool.close()
+    assert list(store.temp_dir.iterdir()) == []
 
 
 def test_a_spool_larger_than_the_limit_is_refused_and_removed(tmp_path):
