@@ -348,10 +348,13 @@ def run_one(database: str, url: str, scratch: Path, plan: dict) -> tuple[dict, l
     url = _database_url(url, instance)
     _wipe(url, instance)
     started = time.perf_counter()
-    entries = build_world(url, instance, plan["users"])
+    # One editor more than the load's: the one-at-a-time costs are measured with it, so that no
+    # simulated editor finds answers it did not save (its first save would be a conflict).
+    entries = build_world(url, instance, plan["users"] + 1)
+    measured, entries = entries[-1], entries[:-1]
     print(f"{database}: {len(entries):,} editors, LGOs and assessments in "
           f"{time.perf_counter() - started:.0f} s", flush=True)
-    costs = request_costs(url, instance, entries[-1], rounds=5 if plan["users"] <= 50 else 20)
+    costs = request_costs(url, instance, measured, rounds=5 if plan["users"] <= 50 else 20)
     accounts_file = instance / "accounts.json"
     accounts_file.write_text(json.dumps(entries), encoding="utf-8")
     port = _free_port()
