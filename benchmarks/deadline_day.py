@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -363,14 +364,19 @@ def run_one(database: str, url: str, scratch: Path, plan: dict) -> tuple[dict, l
     try:
         _wait_until_up(base, server)
         before = server_cpu_seconds(server.pid)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = run_locust(base, accounts_file, instance / "locust", **plan)
         used = server_cpu_seconds(server.pid) - before
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)   # locust, waited for
+        load_cpu = (children.ru_utime - children_before.ru_utime
+                    + children.ru_stime - children_before.ru_stime)
         if done.returncode != 0:
             raise RuntimeError(f"locust exited with {done.returncode}: {done.stderr[-2000:]}")
     finally:
         _stop(server)
     stats = read_stats(instance / "locust")
     stats["all requests"]["server_cpu_s"] = used
+    stats["all requests"]["load_cpu_s"] = load_cpu
     stats["all requests"]["costs"] = costs
     return stats, read_failures(instance / "locust")
 
@@ -406,7 +412,9 @@ def results_for(database: str, stats: dict, failures: list[str], plan: dict) -> 
         floor=FLOOR_CPU_MS, floor_label="60-row select + render, research M4",
         note=(f"(gunicorn's {WORKERS} workers, {whole['server_cpu_s']:.0f} CPU-s in all; "
               f"2 cores at this cost serve at most {2000 / cpu_ms:.0f}/s"
-              f"{'' if database == 'sqlite' else ', PostgreSQL server not counted'})")))
+              f"{'' if database == 'sqlite' else ', PostgreSQL server not counted'}; the load "
+              f"generator, on the same cores, used {whole['load_cpu_s']:.0f} CPU-s, "
+              f"{1000 * whole['load_cpu_s'] / max(whole['requests'], 1):.1f} ms a request)")))
     costs = whole["costs"]
     for name, cost in costs.items():
         out.append(Result(f"CPU per request, one at a time: {name}", database, "ms", cost,
