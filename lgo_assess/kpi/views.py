@@ -364,7 +364,7 @@ def drilldown(kpi_id: str):
             (s.key, f"{KIND_TITLES[s.kind]}: {scope_title(s, geo)}")
             for kind in ("admin4", "geo6", "province")
             for s in sorted({Scope(kind, c) for c in _codes(geo, kind)},
-                            key=lambda s: scope_title(s, geo))]
+                            key=lambda s: (scope_title(s, geo), s.key))]  # same names: by code
     form = DrilldownForm(request.args, meta={"csrf": False}, scopes=scopes,
                          types=[(t, type_title(t)) for t in engine.LGO_TYPES])
     form.fy.data, form.scope.data, form.subset.data = str(fy), scope.key, subset
