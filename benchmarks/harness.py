@@ -130,17 +130,24 @@ def write_results(results: list[Result], path: Path, preamble: str = "") -> None
 
 def rebuild_database() -> None:
     """Empty the current app's database and build it from the migrations. On PostgreSQL the
-    public schema is dropped, only in a database whose name says it may be (bench or test)."""
+    public schema is dropped, only in a database whose name says it may be (bench or test); a
+    SQLite file is deleted (the registry benchmark reuses the national data set's file, whose
+    rows would otherwise stay and hold its LGOs)."""
     import flask_migrate
     from sqlalchemy import text
 
     from lgo_assess.core.db import db
+    name = db.engine.url.database or ""
     if db.engine.dialect.name == "postgresql":
-        name = db.engine.url.database or ""
         if "bench" not in name and "test" not in name:
             raise SystemExit(f"refusing to wipe {name!r}: its name must contain bench or test")
         with db.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    elif name and name != ":memory:":
+        db.session.remove()
+        db.engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
     flask_migrate.upgrade(directory=str(ROOT / "migrations"))
 
 
