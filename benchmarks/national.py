@@ -696,6 +696,10 @@ def datasets(ctx, echo=print) -> dict[str, Dataset]:
             built[name] = build(url, seed=ctx.seed, quick=ctx.quick,
                                 scratch=ctx.scratch / f"national-{name}",
                                 keys_dir=ctx.scratch / "keys", echo=echo)
+    # Every database of the run is built: the generated rows (millions of tuples) are no longer
+    # needed, and kept they made each full garbage collection of this process walk them (one
+    # round of the criteria validation took 1.3 s instead of 0.16 s).
+    _GENERATED.clear()
     return {name: built[name] for name in ctx.databases}
 
 
