@@ -107,6 +107,17 @@ def test_the_screening_queue_does_not_query_per_assessment(client, login_as, app
     assert_same_count(small, large, "screening queue")
 
 
+def _in_review_with(assessor, province, cycle, officer) -> None:
+    """A new LGO's assessment, submitted and in review, with ``assessor`` as its lead."""
+    assessment = make_assessment(make_lgo(province=province), cycle)
+    executive = make_user(Role.LGO_EXECUTIVE, lgo=assessment.lgo)
+    assessment.status = AssessmentStatus.IN_REVIEW
+    assessment.submitted_at, assessment.submitted_by_id = utcnow(), executive.id
+    db.session.add(Assignment(assessment_id=assessment.id, assessor_id=assessor.id,
+                              role=AssignmentRole.LEAD, assigned_by_id=officer.id,
+                              due_on=today_bangkok() + timedelta(days=10)))
+
+
 def test_the_assessors_list_does_not_query_per_assignment(client, login_as, app_ctx):
     """An assessor's own list of assessments to score."""
     province = make_province()
@@ -116,13 +127,7 @@ def test_the_assessors_list_does_not_query_per_assignment(client, login_as, app_
 
     def assign(n: int) -> None:
         for _ in range(n):
-            assessment = make_assessment(make_lgo(province=province), cycle)
-            executive = make_user(Role.LGO_EXECUTIVE, lgo=assessment.lgo)
-            assessment.status = AssessmentStatus.IN_REVIEW
-            assessment.submitted_at, assessment.submitted_by_id = utcnow(), executive.id
-            db.session.add(Assignment(assessment_id=assessment.id, assessor_id=assessor.id,
-                                      role=AssignmentRole.LEAD, assigned_by_id=officer.id,
-                                      due_on=today_bangkok() + timedelta(days=10)))
+            _in_review_with(assessor, province, cycle, officer)
         db.session.commit()
 
     assign(SMALL)
@@ -141,14 +146,7 @@ def test_the_assessors_workload_does_not_query_per_assessor(client, login_as, ap
 
     def add(n: int) -> None:
         for _ in range(n):
-            assessor = make_assessor(district)
-            assessment = make_assessment(make_lgo(province=province), cycle)
-            executive = make_user(Role.LGO_EXECUTIVE, lgo=assessment.lgo)
-            assessment.status = AssessmentStatus.IN_REVIEW
-            assessment.submitted_at, assessment.submitted_by_id = utcnow(), executive.id
-            db.session.add(Assignment(assessment_id=assessment.id, assessor_id=assessor.id,
-                                      role=AssignmentRole.LEAD, assigned_by_id=officer.id,
-                                      due_on=today_bangkok() + timedelta(days=10)))
+            _in_review_with(make_assessor(district), province, cycle, officer)
         db.session.commit()
 
     add(SMALL)
