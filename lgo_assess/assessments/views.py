@@ -65,8 +65,8 @@ def _edition_without_document():
 def get_assessment_for(user, assessment_id: int, *, for_page: bool = True) -> Assessment:
     """The assessment with everything the workspace reads, loaded in a fixed number of queries,
     if ``user`` is a member of its LGO (403 otherwise). ``for_page=False`` (an autosave) leaves
-    out what only the page shows: the LGO and the evidence cited. Who saved an answer is not loaded: no
-    page shows it but the conflict's payload, which reads it with the stored answer."""
+    out what only the page shows: the LGO and the evidence cited. Who saved an answer is not
+    loaded: no page shows it but the conflict's payload, which reads it with the answer."""
     if not 0 < assessment_id <= services.MAX_ID:
         raise NotFound()
     options = [joinedload(Assessment.cycle).selectinload(Cycle.extensions),
@@ -247,7 +247,7 @@ def _workspace_page(assessment: Assessment, *, status: int = 200, problem: dict 
         editing=editing, today=today, last_change=_last_change(assessment),
         area_tags=_area_tag_names(), problem=problem, values_of=values_of,
         parts=CriterionParts(services.edition_key(assessment), assessment.lgo_type),
-        criterion_urls=CriterionUrls,
+        urls=CriterionUrls(assessment.id),
         library_json_url=_evidence_url("evidence.items_json", assessment),
         upload_url=_evidence_url("evidence.upload", assessment),
         can_submit=policies.can_submit(current_user, assessment),
